@@ -1,0 +1,200 @@
+"""Lecture: linear regression, from scratch and with Keras.
+
+We fit a linear model ``y = X w + b`` to synthetic data whose true parameters we
+know, so that we can see how close training gets to them. The lecture has two
+implementations that share the data and every hyperparameter:
+
+* **from scratch**: the parameters are two `tf.Variable`s, the loss is written
+  by hand, and a hand-written minibatch SGD updates them inside an explicit
+  distributed training loop (`coursework.training.train_scratch`);
+* **concise**: a one-unit `keras.layers.Dense`, Keras's mean squared error and
+  SGD optimizer, trained with ``fit`` (`coursework.training.train_concise`).
+
+Both train under a `tf.distribute.MirroredStrategy`; with the same seed and the
+same global batch size they take the same steps whatever the number of
+replicas, so their results can be compared number for number.
+
+Run it with ``coursework train linear_regression --impl scratch`` (or
+``python -m coursework.linear_regression`` to train both implementations).
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from coursework.data import make_dataset
+from coursework.scratch import SGD, parameter
+from coursework.topics import RunConfig, RunResult, check_implementation
+from coursework.training import set_seed, train_concise, train_scratch
+
+# ---------------------------------------------------------------------------
+# Setup: the true parameters and the lecture's hyperparameters.
+# ---------------------------------------------------------------------------
+TRUE_W = np.array([2.0, -3.4], dtype=np.float32)
+TRUE_B = 4.2
+NUM_EXAMPLES = 1000
+NOISE = 0.01
+
+DEFAULTS = RunConfig(epochs=3, learning_rate=0.03, batch_size=10)
+
+
+# ---------------------------------------------------------------------------
+# Data: y = X w + b + noise, with X drawn from a standard normal distribution.
+# ---------------------------------------------------------------------------
+def synthetic_data(w, b, num_examples, noise=NOISE, seed=0):
+    """Generates a linear-regression data set with known parameters.
+
+    Args:
+        w: True weights, shape (d,).
+        b: True bias, a scalar.
+        num_examples: Number of examples n.
+        noise: Standard deviation of the Gaussian noise added to the targets.
+        seed: Seed of the random generator, so the data set can be recreated.
+
+    Returns:
+        ``(features, labels)``: float32 arrays of shapes (n, d) and (n, 1).
+    """
+    rng = np.random.default_rng(seed)
+    w = np.asarray(w, dtype=np.float32).reshape(-1, 1)
+    features = rng.normal(0.0, 1.0, size=(num_examples, len(w))).astype(np.float32)
+    labels = features @ w + b + rng.normal(0.0, noise, size=(num_examples, 1))
+    return features, labels.astype(np.float32)
+
+
+def initial_weights(num_inputs: int, sigma: float = 0.01, seed: int = 0) -> np.ndarray:
+    """Initial weights drawn from N(0, sigma²), shape (d, 1); the bias starts at 0.
+
+    Both implementations start from these same values.
+    """
+    rng = np.random.default_rng([seed, 1])
+    return rng.normal(0.0, sigma, size=(num_inputs, 1)).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------
+# Model from scratch: two parameters, a forward pass and a loss, by hand.
+# ---------------------------------------------------------------------------
+class LinearRegressionScratch(tf.Module):
+    """The linear model ``X w + b`` with hand-made parameters.
+
+    Args:
+        num_inputs: Number of input features d.
+        seed: Seed of the initial weights (see `initial_weights`).
+    """
+
+    def __init__(self, num_inputs: int, seed: int = 0):
+        super().__init__()
+        self.w = parameter(initial_weights(num_inputs, seed=seed), name="w")
+        self.b = parameter(tf.zeros((1,)), name="b")
+
+    def __call__(self, features, training=False):
+        del training  # the model behaves the same while training
+        return tf.matmul(features, self.w) + self.b
+
+
+def squared_error(labels, predictions):
+    """Per-example squared error ``(prediction - label)**2``, shape (batch,).
+
+    Keras's `MeanSquaredError` averages exactly this, so both implementations
+    minimize the same loss and take the same steps.
+    """
+    return tf.reduce_mean(tf.square(predictions - tf.reshape(labels, tf.shape(predictions))), -1)
+
+
+# ---------------------------------------------------------------------------
+# Concise model: one Dense unit, Keras's loss and optimizer.
+# ---------------------------------------------------------------------------
+def build_concise_model(num_inputs: int, seed: int = 0) -> keras.Model:
+    """A linear model as a single `Dense` unit, initialized like the scratch one."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(num_inputs,)),
+            keras.layers.Dense(
+                1,
+                kernel_initializer=keras.initializers.Constant(
+                    initial_weights(num_inputs, seed=seed)
+                ),
+                bias_initializer="zeros",
+            ),
+        ],
+        name="linear_regression",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Train and evaluate.
+# ---------------------------------------------------------------------------
+def learned_parameters(model) -> tuple[np.ndarray, float]:
+    """Reads ``(w, b)`` off a trained scratch or concise model."""
+    if isinstance(model, LinearRegressionScratch):
+        return model.w.numpy().reshape(-1), float(model.b.numpy()[0])
+    kernel, bias = model.layers[-1].get_weights()
+    return kernel.reshape(-1), float(bias[0])
+
+
+def parameter_errors(w, b) -> dict[str, float]:
+    """The headline figures: largest absolute error of w, absolute error of b."""
+    return {
+        "w_error": float(np.max(np.abs(np.asarray(w) - TRUE_W))),
+        "b_error": float(abs(b - TRUE_B)),
+    }
+
+
+def run(impl: str, config: RunConfig, strategy: tf.distribute.Strategy) -> RunResult:
+    """Trains one implementation on the synthetic data.
+
+    Args:
+        impl: "scratch" or "concise".
+        config: Hyperparameters (`DEFAULTS` unless overridden).
+        strategy: The `MirroredStrategy` to train under.
+
+    Returns:
+        The history, ``{"w_error", "b_error"}`` and the trained model.
+
+    Raises:
+        ValueError: If `impl` or a hyperparameter is invalid.
+    """
+    check_implementation(impl)
+    set_seed(config.seed)
+    features, labels = synthetic_data(TRUE_W, TRUE_B, NUM_EXAMPLES, seed=config.seed)
+    train_data = make_dataset(
+        features,
+        labels,
+        config.batch_size,
+        num_replicas=strategy.num_replicas_in_sync,
+        seed=config.seed,
+    )
+    num_inputs = features.shape[1]
+    if impl == "scratch":
+        model, history = train_scratch(
+            lambda: LinearRegressionScratch(num_inputs, seed=config.seed),
+            strategy=strategy,
+            train_data=train_data,
+            epochs=config.epochs,
+            make_optimizer=lambda: SGD(config.learning_rate),
+            loss=squared_error,
+            verbose=config.verbose,
+        )
+    else:
+        model, history = train_concise(
+            lambda: build_concise_model(num_inputs, seed=config.seed),
+            strategy=strategy,
+            train_data=train_data,
+            epochs=config.epochs,
+            make_optimizer=lambda: keras.optimizers.SGD(config.learning_rate),
+            loss=keras.losses.MeanSquaredError(),
+            verbose=config.verbose,
+        )
+    w, b = learned_parameters(model)
+    return RunResult(history=history, metrics=parameter_errors(w, b), model=model)
+
+
+if __name__ == "__main__":
+    from coursework.distribute import get_strategy
+
+    strategy = get_strategy()
+    for implementation in ("scratch", "concise"):
+        result = run(implementation, DEFAULTS.replace(verbose=2), strategy)
+        w, b = learned_parameters(result.model)
+        print(f"{implementation}: w = {w}, b = {b:.4f}, errors {result.metrics}")

@@ -1,0 +1,31 @@
+"""Test-session setup shared by every test.
+
+TensorFlow fixes its devices when its runtime starts, so the logical CPUs that
+let tests run `MirroredStrategy` with 2 replicas on one CPU are configured here,
+before any test imports a model.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before anything imports TensorFlow
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+TEST_REPLICAS = 2
+
+
+def pytest_configure(config):
+    from coursework.distribute import configure_cpu_replicas
+
+    configure_cpu_replicas(TEST_REPLICAS)
+
+
+@pytest.fixture
+def shared_data():
+    """The folder of real data sets, or a skip when this machine has none."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data sets not found at {SHARED_DATA}")
+    return SHARED_DATA
