@@ -1,0 +1,142 @@
+"""Assignment: softmax regression.
+
+Softmax regression is the classification counterpart of linear regression: a
+linear layer computes one score (a *logit*) per class, ``O = X W + b``, and the
+softmax turns each row of logits into a probability distribution over the q
+classes,
+
+    softmax(O)_ij = exp(O_ij) / sum_k exp(O_ik).
+
+You will implement, with TensorFlow tensors:
+
+1. `softmax`, row-wise, so that every row is positive and sums to 1;
+2. `cross_entropy`, the per-example loss ``-log y_hat[i, y[i]]``;
+3. `accuracy`, the fraction of examples whose highest-scoring class is right;
+4. `softmax_regression`, the model ``softmax(X W + b)`` on flattened images;
+5. `build_softmax_model`, the same model with Keras layers (it outputs logits).
+
+**Why subtract the row maximum?** ``exp`` overflows float32 for arguments above
+about 88 (float64: about 709), and ``inf / inf`` is ``nan``. Softmax does not
+change when the same constant is subtracted from every logit of a row, because
+the factor ``exp(-c)`` cancels between numerator and denominator. Subtracting
+the row maximum makes every exponent at most 0, so no ``exp`` overflows and the
+largest term of each denominator is exactly 1 (so it never underflows to 0
+either). Your `softmax` must stay finite, with rows summing to 1, for logits as
+large as ±1e4.
+
+**Why does the Keras model output logits?** Keras losses such as
+``keras.losses.SparseCategoricalCrossentropy(from_logits=True)`` combine the
+softmax and the logarithm into ``log_softmax``, which is more accurate than
+taking the log of probabilities that may have rounded to 0.
+
+Check your work with ``autograder check softmax_regression.py --assignment
+softmax_regression``.
+"""
+
+import keras
+import tensorflow as tf
+
+
+def softmax(X):
+    """Row-wise softmax, computed stably.
+
+    Args:
+        X: Logits, shape (n, q): a NumPy array or a `tf.Tensor`, float32 or
+            float64.
+
+    Returns:
+        A `tf.Tensor` of the same shape and floating dtype as `X` whose rows
+        are positive and sum to 1. Subtract each row's maximum before taking
+        ``exp``, so that logits up to ±1e4 give no ``inf`` or ``nan``.
+    """
+    ### BEGIN SOLUTION
+    X = tf.convert_to_tensor(X)
+    if not X.dtype.is_floating:
+        X = tf.cast(X, tf.float32)
+    X_exp = tf.exp(X - tf.reduce_max(X, axis=-1, keepdims=True))
+    return X_exp / tf.reduce_sum(X_exp, axis=-1, keepdims=True)
+    ### END SOLUTION
+
+
+def cross_entropy(y_hat, y):
+    """Per-example cross-entropy loss of predicted probabilities.
+
+    Args:
+        y_hat: Predicted probabilities, shape (n, q); each row sums to 1.
+        y: True labels, integers in ``[0, q)``, shape (n,).
+
+    Returns:
+        A `tf.Tensor` of shape (n,) whose entry i is ``-log(y_hat[i, y[i]])``.
+        Hint: ``tf.gather(..., batch_dims=1)`` or ``tf.one_hot`` pick out the
+        probability of each example's true class.
+    """
+    ### BEGIN SOLUTION
+    y_hat = tf.convert_to_tensor(y_hat)
+    y = tf.cast(tf.reshape(y, (-1,)), tf.int32)
+    true_class_probability = tf.gather(y_hat, y[:, None], axis=1, batch_dims=1)
+    return -tf.math.log(tf.reshape(true_class_probability, (-1,)))
+    ### END SOLUTION
+
+
+def accuracy(y_hat, y):
+    """Fraction of correct predictions.
+
+    Args:
+        y_hat: Predicted probabilities or logits, shape (n, q); the prediction
+            for a row is the index of its largest entry.
+        y: True labels, integers, shape (n,) or (n, 1).
+
+    Returns:
+        The fraction of rows whose prediction equals the label, as a Python
+        `float` between 0.0 and 1.0.
+    """
+    ### BEGIN SOLUTION
+    predictions = tf.argmax(y_hat, axis=1, output_type=tf.int64)
+    labels = tf.cast(tf.reshape(y, (-1,)), tf.int64)
+    return float(tf.reduce_mean(tf.cast(predictions == labels, tf.float64)))
+    ### END SOLUTION
+
+
+def softmax_regression(X, W, b):
+    """The softmax regression model.
+
+    Args:
+        X: Inputs, shape (n, 28, 28) images or already flat (n, d).
+        W: Weights, shape (d, q), e.g. (784, 10).
+        b: Bias, shape (q,).
+
+    Returns:
+        Class probabilities ``softmax(X W + b)`` with `X` flattened to (n, d);
+        a `tf.Tensor` of shape (n, q) in the dtype of `W`.
+    """
+    ### BEGIN SOLUTION
+    W = tf.convert_to_tensor(W)
+    X = tf.convert_to_tensor(X)
+    X = tf.cast(tf.reshape(X, (tf.shape(X)[0], -1)), W.dtype)
+    return softmax(tf.matmul(X, W) + tf.cast(b, W.dtype))
+    ### END SOLUTION
+
+
+def build_softmax_model(num_classes=10):
+    """Softmax regression with Keras layers.
+
+    Args:
+        num_classes: Number of classes q.
+
+    Returns:
+        An uncompiled `keras.Model` starting with ``keras.Input((28, 28))``,
+        then a `keras.layers.Flatten` and a `keras.layers.Dense` with
+        `num_classes` units and no activation: it outputs logits, shape
+        (batch, num_classes). With 10 classes it has 784 * 10 + 10 = 7,850
+        parameters.
+    """
+    ### BEGIN SOLUTION
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(num_classes),
+        ],
+        name="softmax_regression",
+    )
+    ### END SOLUTION
