@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,10 +18,64 @@ def build_parser() -> argparse.ArgumentParser:
         "release", help="regenerate assignments/ (student versions) from solutions/"
     )
     release.add_argument(
-        "--check", action="store_true",
+        "--check",
+        action="store_true",
         help="write nothing; exit 1 if assignments/ is out of date",
     )
+    grade = commands.add_parser(
+        "grade",
+        help="grade a class of submissions, isolated and in parallel",
+        description="Grade every submission in SUBMISSIONS (STUDENT.py, STUDENT.ipynb, "
+        "STUDENT/ASSIGNMENT.py|ipynb, or nbgrader's submitted/ tree) and write the gradebook, "
+        "Gradescope results and feedback under --out.",
+    )
+    grade.add_argument("submissions", help="folder with one entry per student")
+    grade.add_argument(
+        "--assignment", required=True, help="assignment name, e.g. linear_regression"
+    )
+    grade.add_argument("--out", required=True, help="folder for grades.csv and per-student reports")
+    grade.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="submissions graded at once (default: number of cores)",
+    )
+    grade.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds allowed per graded call (default 10)"
+    )
+    check = commands.add_parser(
+        "check",
+        help="run the public checks on your own file (students)",
+        description="Run the public checks of an assignment on FILE (.py or .ipynb) and print "
+        "what is wrong and why. Needs no reference solution.",
+    )
+    check.add_argument("file", help="your assignment file")
+    check.add_argument("--assignment", help="assignment name (default: the file's name)")
+    check.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds allowed per check (default 10)"
+    )
     return parser
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    """``autograder grade SUBMISSIONS --assignment NAME --out DIR``."""
+    from autograder.grade_command import grade_command
+
+    return grade_command(
+        Path(args.submissions),
+        args.assignment,
+        Path(args.out),
+        jobs=args.jobs,
+        timeout=args.timeout,
+    )
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """``autograder check FILE [--assignment NAME]``."""
+    from autograder.check_command import check_command
+
+    path = Path(args.file)
+    return check_command(path, args.assignment or path.stem, timeout=args.timeout)
 
 
 def run_release(args: argparse.Namespace) -> int:
@@ -40,7 +96,7 @@ def run_release(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"release": run_release}
+COMMANDS = {"release": run_release, "grade": run_grade, "check": run_check}
 
 
 def main(argv: list[str] | None = None) -> int:

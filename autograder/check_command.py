@@ -1,0 +1,82 @@
+"""``autograder check``: a student's public checks, with friendly explanations.
+
+It runs only the public cases (small known examples and property checks), so
+it needs no reference solution and works in a student's copy of the kit. The
+student's code still runs in a separate, time-limited process, so an endless
+loop is reported instead of hanging the terminal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograder.grade_command import grader_paths, submission_timeout
+from autograder.grading import SubmissionGrade, grade_class
+from autograder.sandbox import Sandbox
+from autograder.specs import load_spec
+from autograder.submissions import Submission
+
+
+def format_report(grade: SubmissionGrade) -> str:
+    """The student-facing report of a public check run."""
+    lines = []
+    if grade.problem:
+        lines += [f"Your file could not be checked: {grade.problem}", ""]
+    for error in grade.load_errors:
+        lines.append(f"! Part of your code failed when run: {error}")
+    if grade.load_errors:
+        lines.append("")
+    for function in grade.functions:
+        if function.passed and function.outcomes:
+            lines.append(f"PASS  {function.function}")
+            continue
+        lines.append(f"FAIL  {function.function}")
+        failure = function.first_failure
+        if failure is None:
+            continue
+        lines.append(f"      case: {failure.case}")
+        lines.append(f"      inputs: {failure.inputs}")
+        if failure.expected is not None:
+            lines.append(f"      expected: {failure.expected}")
+        if failure.got is not None:
+            lines.append(f"      got: {failure.got}")
+        lines.append(f"      problem: {failure.message}")
+        if failure.hint:
+            lines.append(f"      hint: {failure.hint}")
+    passed = sum(function.passed and bool(function.outcomes) for function in grade.functions)
+    lines += ["", f"{passed} of {len(grade.functions)} functions pass their public checks."]
+    if passed == len(grade.functions):
+        lines.append("The graded run uses more cases than these, so test edge cases too.")
+    if grade.output.strip():
+        lines += ["", "Your code printed:", grade.output.rstrip()[-2000:]]
+    return "\n".join(lines)
+
+
+def check_command(path: Path, assignment: str, *, timeout: float) -> int:
+    """Runs the public checks on `path` and prints the report.
+
+    Returns:
+        0 when every function passes its public checks, 1 otherwise.
+
+    Raises:
+        ValueError: If the assignment is unknown.
+        FileNotFoundError: If `path` does not exist.
+    """
+    spec = load_spec(assignment)
+    if not path.is_file():
+        raise FileNotFoundError(f"{str(path)!r} does not exist.")
+    if path.suffix not in (".py", ".ipynb"):
+        raise ValueError(f"{path.name} is neither a .py file nor a .ipynb notebook.")
+    calls = sum(len([c for c in check.cases() if c.public]) for check in spec.checks)
+    hidden = [p for p in grader_paths() if p.exists()]
+    with Sandbox(
+        hidden_paths=hidden,
+        case_timeout=timeout,
+        submission_timeout=submission_timeout(timeout, calls),
+    ) as sandbox:
+        [grade] = grade_class(
+            [Submission(path.stem, path)], spec, sandbox, jobs=1, public_only=True
+        )
+    print(f"Public checks of {assignment} on {path}:\n")
+    print(format_report(grade))
+    return 0 if all(f.passed and f.outcomes for f in grade.functions) else 1

@@ -1,0 +1,110 @@
+"""``autograder grade``: grade a whole class and write its reports.
+
+The stages are: find the submissions (`autograder.submissions`), compute the
+expected outputs and run every submission isolated, several at once
+(`autograder.grading`, `autograder.sandbox`), then write the gradebook, results
+and feedback (`autograder.report`).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from autograder.grading import SubmissionGrade, grade_class
+from autograder.release import solutions_dir
+from autograder.report import summary_table, write_reports
+from autograder.sandbox import Sandbox
+from autograder.specs import load_spec
+from autograder.submissions import find_submissions
+
+
+def submission_timeout(case_timeout: float, calls: int) -> float:
+    """The time one submission may take in all: every call at its limit, plus start-up."""
+    return 30.0 + case_timeout * calls
+
+
+def grader_paths() -> list[Path]:
+    """What student code must never read: the reference solutions and the checks."""
+    import autograder
+
+    return [solutions_dir(), Path(autograder.__file__).parent]
+
+
+class ProgressBar:
+    """A one-line progress bar on standard error."""
+
+    def __init__(self, total: int, width: int = 30):
+        self.total, self.width = total, width
+        self.start = time.perf_counter()
+        self.interactive = sys.stderr.isatty()
+
+    def __call__(self, grade: SubmissionGrade, done: int, total: int) -> None:
+        filled = int(self.width * done / max(total, 1))
+        bar = "#" * filled + "." * (self.width - filled)
+        elapsed = time.perf_counter() - self.start
+        line = (
+            f"[{bar}] {done}/{total} graded, {elapsed:.1f} s "
+            f"(last: {grade.student} {grade.score:g}/{grade.max_score:g})"
+        )
+        if self.interactive:
+            print(
+                "\r" + line.ljust(100),
+                end="" if done < total else "\n",
+                file=sys.stderr,
+                flush=True,
+            )
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+
+def grade_command(
+    submissions_root: Path, assignment: str, out: Path, *, jobs: int, timeout: float
+) -> int:
+    """Grades every submission under `submissions_root` into `out`.
+
+    Returns:
+        0 once grading completed, whatever the students scored.
+
+    Raises:
+        ValueError: For the instructor's mistakes: unknown assignment, bad
+            options, an output folder inside the submissions.
+        FileNotFoundError: If the submissions folder does not exist.
+    """
+    spec = load_spec(assignment)
+    if jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {jobs}.")
+    if timeout <= 0:
+        raise ValueError(f"--timeout must be positive, got {timeout}.")
+    submissions = find_submissions(submissions_root, assignment)
+    root, out = submissions_root.resolve(), out.resolve()
+    if out == root or root in out.parents:
+        raise ValueError(f"--out {str(out)!r} is inside the submissions folder; choose another.")
+    if not submissions:
+        raise ValueError(f"No submissions found in {str(submissions_root)!r}.")
+    calls = sum(len(check.cases()) for check in spec.checks)
+    print(
+        f"Grading {len(submissions)} submission(s) of {assignment} with {jobs} worker(s)...",
+        file=sys.stderr,
+    )
+    hidden = [*grader_paths(), root, out]
+    with Sandbox(
+        hidden_paths=hidden,
+        case_timeout=timeout,
+        submission_timeout=submission_timeout(timeout, calls),
+    ) as sandbox:
+        grades = grade_class(
+            submissions, spec, sandbox, jobs=jobs, on_done=ProgressBar(len(submissions))
+        )
+    write_reports(grades, spec, out)
+    print(summary_table(grades, spec))
+    mean = sum(grade.score for grade in grades) / len(grades)
+    print(
+        f"\n{len(grades)} graded, mean {mean:.2f} / {spec.max_score:g}. "
+        f"Gradebook: {out / 'grades.csv'}"
+    )
+    isolation = next((grade.isolation for grade in grades if grade.isolation), [])
+    if isolation:
+        print("Isolation: " + "; ".join(isolation))
+    return 0

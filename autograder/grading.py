@@ -1,0 +1,311 @@
+"""Stages 2 and 3 of grading: run each submission isolated, compare its outputs.
+
+The grader process computes the expected outputs from the reference solution
+once (`expected_outputs`), then for each submission asks the sandbox to run
+the student's functions in a fresh child process (`autograder.sandbox`) and
+compares the plain data that comes back (`grade_submission`). `grade_class`
+does this for a whole class with several submissions in flight at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from autograder.checks import (
+    NO_EXPECTED,
+    AssignmentSpec,
+    Case,
+    FunctionCheck,
+    describe,
+    describe_inputs,
+)
+from autograder.sandbox import CallResult, Sandbox, run_call
+from autograder.submissions import Submission, read_chunks
+
+PUBLIC_ONLY_NOTE = "public checks only"
+
+
+@dataclasses.dataclass
+class CaseOutcome:
+    """How one case went.
+
+    Attributes:
+        case: The case's name.
+        passed: Whether the output matched.
+        message: What went wrong, when it did.
+        inputs: The inputs, described by type, shape and dtype.
+        expected: The expected output, described (None for property checks).
+        got: The student's output, described.
+        hint: Advice for the mistake, when one was recognized.
+    """
+
+    case: str
+    passed: bool
+    message: str | None = None
+    inputs: str = ""
+    expected: str | None = None
+    got: str | None = None
+    hint: str | None = None
+
+
+@dataclasses.dataclass
+class FunctionGrade:
+    """The grade of one graded function."""
+
+    function: str
+    points: float
+    score: float
+    outcomes: list[CaseOutcome]
+
+    @property
+    def passed(self) -> bool:
+        return all(outcome.passed for outcome in self.outcomes)
+
+    @property
+    def first_failure(self) -> CaseOutcome | None:
+        return next((outcome for outcome in self.outcomes if not outcome.passed), None)
+
+
+@dataclasses.dataclass
+class SubmissionGrade:
+    """One student's grade with everything the reports need."""
+
+    student: str
+    source: str | None
+    max_score: float
+    functions: list[FunctionGrade] = dataclasses.field(default_factory=list)
+    problem: str | None = None
+    load_errors: list[str] = dataclasses.field(default_factory=list)
+    output: str = ""
+    notes: list[str] = dataclasses.field(default_factory=list)
+    isolation: list[str] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return round(sum(function.score for function in self.functions), 4)
+
+
+# ---------------------------------------------------------------------------
+# Expected outputs, from the reference solution, in the grader process.
+# ---------------------------------------------------------------------------
+def assignment_cases(
+    spec: AssignmentSpec, public_only: bool = False
+) -> list[tuple[FunctionCheck, Case]]:
+    """Every (check, case) pair of an assignment, in grading order."""
+    return [
+        (check, case)
+        for check in spec.checks
+        for case in check.cases()
+        if case.public or not public_only
+    ]
+
+
+def expected_outputs(
+    spec: AssignmentSpec, pairs: Sequence[tuple[FunctionCheck, Case]]
+) -> list[Any]:
+    """The expected output of each case: its literal value, or the reference's.
+
+    The reference solution (`solutions.NAME`) is imported only when a case
+    needs it, so public checks work in a student's copy without `solutions/`.
+    """
+    reference = None
+    expected = []
+    for check, case in pairs:
+        if case.expected is not NO_EXPECTED or not check.needs_reference:
+            expected.append(None if case.expected is NO_EXPECTED else case.expected)
+            continue
+        if reference is None:
+            reference = importlib.import_module(f"solutions.{spec.name}")
+        expected.append(run_call(getattr(reference, check.function), check.call(case)))
+    return expected
+
+
+# ---------------------------------------------------------------------------
+# Comparing one submission's outputs.
+# ---------------------------------------------------------------------------
+def judge(check: FunctionCheck, case: Case, expected: Any, result: CallResult) -> CaseOutcome:
+    """Compares one call's result with its expected output."""
+    outcome = CaseOutcome(case=case.name, passed=False, inputs=describe_inputs(case))
+    if check.needs_reference or case.expected is not NO_EXPECTED:
+        outcome.expected = describe(expected)
+    if result.status != "ok":
+        outcome.message = _failure_message(check, result)
+        if result.error and result.error.startswith("NotImplementedError"):
+            outcome.hint = (
+                f"Replace the `raise NotImplementedError` in {check.function} by your code."
+            )
+        return outcome
+    outcome.got = describe(result.value)
+    try:
+        problem = check.compare(result.value, expected, case)
+    except Exception as error:  # noqa: BLE001 - odd student output must not crash grading
+        problem = (
+            f"the output could not be checked ({type(error).__name__}: {error}); got {outcome.got}"
+        )
+    if problem is None:
+        outcome.passed = True
+        return outcome
+    outcome.message = problem
+    outcome.hint = check.hint_for(case, result.value, expected)
+    return outcome
+
+
+def _failure_message(check: FunctionCheck, result: CallResult) -> str:
+    if result.status == "timeout":
+        return f"{check.function} did not finish: {result.error or 'time limit reached'}"
+    if result.status == "not_run":
+        return f"{check.function} was not run: {result.error or 'the submission ran out of time'}"
+    if result.status == "crashed":
+        return f"{check.function} crashed the process: {result.error or 'unknown reason'}"
+    return f"{check.function} raised {result.error or 'an error'}"
+
+
+def score_function(check: FunctionCheck, outcomes: list[CaseOutcome]) -> FunctionGrade:
+    """Points in proportion to the cases passed."""
+    passed = sum(outcome.passed for outcome in outcomes)
+    score = round(check.points * passed / len(outcomes), 2) if outcomes else 0.0
+    return FunctionGrade(check.function, check.points, score, outcomes)
+
+
+def grade_submission(
+    submission: Submission,
+    spec: AssignmentSpec,
+    pairs: Sequence[tuple[FunctionCheck, Case]],
+    expected: Sequence[Any],
+    sandbox: Sandbox,
+) -> SubmissionGrade:
+    """Grades one submission: load its code, run it in the sandbox, compare.
+
+    Never raises for anything the student did; problems end up in the grade.
+    """
+    start = time.perf_counter()
+    grade = SubmissionGrade(
+        student=submission.student,
+        source=str(submission.path) if submission.path else None,
+        max_score=float(sum(check.points for check in _checks_in_order(pairs))),
+    )
+    results: list[CallResult | None] = [None] * len(pairs)
+    if submission.problem:
+        grade.problem = submission.problem
+    else:
+        try:
+            chunks = read_chunks(submission.path)
+        except (OSError, ValueError) as error:
+            grade.problem = str(error)
+        else:
+            if not chunks:
+                grade.problem = f"{submission.path.name} contains no code"
+            else:
+                run = sandbox.run(chunks, [check.call(case) for check, case in pairs])
+                results = list(run.calls)
+                grade.load_errors, grade.output = run.load_errors, run.output
+                grade.notes, grade.isolation = run.notes, run.isolation
+    for check in _checks_in_order(pairs):
+        outcomes = []
+        for index, (pair_check, case) in enumerate(pairs):
+            if pair_check is not check:
+                continue
+            result = results[index] or CallResult(status="not_run", error=grade.problem)
+            outcomes.append(judge(check, case, expected[index], result))
+        grade.functions.append(score_function(check, outcomes))
+    grade.seconds = time.perf_counter() - start
+    return grade
+
+
+def _checks_in_order(pairs: Sequence[tuple[FunctionCheck, Case]]) -> list[FunctionCheck]:
+    checks: list[FunctionCheck] = []
+    for check, _ in pairs:
+        if all(check is not seen for seen in checks):
+            checks.append(check)
+    return checks
+
+
+def grade_class(
+    submissions: Sequence[Submission],
+    spec: AssignmentSpec,
+    sandbox: Sandbox,
+    *,
+    jobs: int,
+    public_only: bool = False,
+    on_done: Callable[[SubmissionGrade, int, int], None] | None = None,
+) -> list[SubmissionGrade]:
+    """Grades every submission, `jobs` at a time.
+
+    Args:
+        submissions: The students' submissions.
+        spec: The assignment's checks.
+        sandbox: A started sandbox (thread-safe).
+        jobs: How many submissions run at once.
+        public_only: Grade with the public cases only (no reference needed).
+        on_done: Called as ``on_done(grade, done, total)`` after each student.
+
+    Returns:
+        The grades, in the order of `submissions`.
+    """
+    pairs = assignment_cases(spec, public_only)
+    expected = expected_outputs(spec, pairs)
+    lock = threading.Lock()
+    done = 0
+
+    def grade_one(submission: Submission) -> SubmissionGrade:
+        nonlocal done
+        try:
+            grade = grade_submission(submission, spec, pairs, expected, sandbox)
+        except Exception as error:  # noqa: BLE001 - a grader bug must not sink the class
+            grade = SubmissionGrade(submission.student, str(submission.path), spec.max_score)
+            grade.problem = f"internal grader error: {type(error).__name__}: {error}"
+            print(f"autograder: grading {submission.student} failed: {error!r}", file=sys.stderr)
+            grade.functions = [score_function(check, []) for check in spec.checks]
+        with lock:
+            done += 1
+            if on_done:
+                on_done(grade, done, len(submissions))
+        return grade
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(grade_one, submissions))
+
+
+# ---------------------------------------------------------------------------
+# Checking one function in the calling process (notebook check cells).
+# ---------------------------------------------------------------------------
+def check_function_in_process(
+    spec: AssignmentSpec, function: str, implementation: Callable, *, public_only: bool = True
+) -> FunctionGrade:
+    """Runs one function's cases on `implementation` in this process.
+
+    This is for a student's own notebook, whose check cells test the function
+    the student just wrote in the same kernel; grading never uses it (graded
+    code always runs in the sandbox).
+
+    Args:
+        spec: The assignment's checks.
+        function: The graded function's name.
+        implementation: The function to check.
+        public_only: Only the public cases (no reference solution needed).
+
+    Returns:
+        The function's grade with every case's outcome.
+    """
+    check = spec.check(function)
+    pairs = [(check, case) for case in check.cases() if case.public or not public_only]
+    expected = expected_outputs(spec, pairs)
+    outcomes = []
+    for (_, case), wanted in zip(pairs, expected, strict=True):
+        start = time.perf_counter()
+        try:
+            value = run_call(implementation, check.call(case))
+            result = CallResult(status="ok", value=value)
+        except Exception as error:  # noqa: BLE001 - report the student's exception
+            result = CallResult(status="error", error=f"{type(error).__name__}: {error}")
+        result.seconds = time.perf_counter() - start
+        outcomes.append(judge(check, case, wanted, result))
+    return score_function(check, outcomes)

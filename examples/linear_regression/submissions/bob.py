@@ -1,0 +1,44 @@
+# Bob: correct except for one typical mistake: the squared loss lacks its 1/2.
+import numpy as np
+import tensorflow as tf
+
+
+def linreg(X, w, b):
+    return tf.matmul(X, w) + b
+
+
+def squared_loss(y_hat, y):
+    return (y_hat - tf.reshape(y, y_hat.shape)) ** 2  # forgot / 2
+
+
+def sgd(params, grads, lr, batch_size):
+    for param, grad in zip(params, grads):
+        param.assign_sub(lr * grad / batch_size)
+
+
+def data_iter(batch_size, features, labels, seed=None):
+    num_examples = len(features)
+    indices = np.random.default_rng(seed).permutation(num_examples)
+    for i in range(0, num_examples, batch_size):
+        batch = indices[i:i + batch_size]
+        yield tf.gather(features, batch), tf.gather(labels, batch)
+
+
+def normal_equation(X, y):
+    X = np.c_[np.asarray(X, np.float64), np.ones(len(X))]
+    theta = np.linalg.pinv(X) @ np.asarray(y, np.float64).reshape(-1, 1)
+    return theta[:-1], theta[-1, 0]
+
+
+def train_linear_regression(features, labels, num_epochs=3, lr=0.03, batch_size=10, seed=0):
+    w = tf.Variable(tf.random.normal((features.shape[1], 1), 0, 0.01, seed=seed))
+    b = tf.Variable(tf.zeros(1))
+    for epoch in range(num_epochs):
+        for X, y in data_iter(batch_size, features, labels, seed + epoch):
+            with tf.GradientTape() as g:
+                loss = tf.reduce_sum(squared_loss(linreg(X, w, b), y))
+            sgd([w, b], g.gradient(loss, [w, b]), lr, batch_size)
+    return w.numpy(), b.numpy()
+
+
+print("bob: done defining functions")
