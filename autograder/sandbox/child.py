@@ -1,0 +1,266 @@
+"""The child process: isolate, load the submission, run the calls, write results.
+
+Runs in a process forked by the fork server. Everything it reports goes to its
+work folder (see `transport`): ``progress`` (what it is doing: the grader times
+each phase from it), ``load`` and ``call_<i>`` messages, ``output.txt`` (what
+the student code printed) and ``sandbox.log`` (the child's own diagnostics).
+``isolation.json`` is written while the child is still root, so the grader can
+tell it from a file forged by the student code (which cannot create root-owned
+files).
+
+Work folder layout and the job (``job/job.json``, written by the grader)::
+
+    {"chunks": [[label, code], ...], "calls": [{"function": ..., "args": ...,
+     "kwargs": ..., "adapter": ..., "options": ...}, ...], "first_call": i,
+     "skips": [[chunk, statement, message], ...]}
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+import types
+from typing import NoReturn
+
+from autograder.sandbox import isolation, transport
+from autograder.sandbox.harness import AdapterError, Call, run_call
+from autograder.sandbox.output import CappedOutput, OutputBudget
+from autograder.sandbox.source import (
+    StatementCompiler,
+    describe_error,
+    parse_chunk,
+    register_source,
+)
+
+PROGRESS_WIDTH = 80
+MODULE_NAME = "submission"
+EXIT_SETUP_FAILED = 70
+
+
+class Progress:
+    """The ``progress`` file: one line, rewritten in place at each step."""
+
+    def __init__(self, descriptor: int):
+        self.descriptor = descriptor
+        self.words = ["start", "0", "0", "0"]
+        self.budget: OutputBudget | None = None
+
+    @property
+    def dropped(self) -> int:
+        """Characters of output dropped so far (past the cap)."""
+        return self.budget.dropped if self.budget is not None else 0
+
+    def set(self, phase: str, *numbers: int) -> None:
+        self.words = [phase, *(str(number) for number in numbers)]
+        self._write()
+
+    def set_dropped(self, dropped: int) -> None:
+        """Rewrites the line with the current count of dropped characters."""
+        self._write()
+
+    def _write(self) -> None:
+        line = " ".join([*self.words, f"dropped={self.dropped}"]).ljust(PROGRESS_WIDTH) + "\n"
+        try:
+            os.pwrite(self.descriptor, line.encode("ascii"), 0)
+        except OSError:
+            pass
+
+
+class _MissingFunction(Exception):
+    pass
+
+
+def _open(name: str, flags: int) -> int:
+    return os.open(name, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+
+
+def _configure_tensorflow() -> str:
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    try:
+        tf.config.set_visible_devices([], "GPU")
+    except (RuntimeError, ValueError):
+        pass
+    return "TensorFlow limited to 1 intra-op and 1 inter-op thread; GPUs hidden"
+
+
+def _clean_environment(workdir: str) -> None:
+    import tempfile
+
+    path = os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")
+    os.environ.clear()
+    os.environ.update(
+        PATH=path, HOME=workdir, TMPDIR=workdir, LANG="C.UTF-8", USER="student",
+        LOGNAME="student", TF_CPP_MIN_LOG_LEVEL="2", OMP_NUM_THREADS="1",
+        TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1", MPLBACKEND="Agg",
+        PYTHONHASHSEED="0",
+    )
+    tempfile.tempdir = None
+
+
+def _redirect_output(spec: dict, progress: Progress) -> None:
+    output = _open("output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    os.close(output)
+    budget = OutputBudget(spec["output_cap"] * 4 + 1024, on_drop=progress.set_dropped)
+    progress.budget = budget
+    sys.stdout = sys.__stdout__ = CappedOutput(1, budget)
+    sys.stderr = sys.__stderr__ = CappedOutput(2, budget)
+    sys.stdin = sys.__stdin__ = open(os.devnull)  # noqa: SIM115 - lives as long as the process
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001 - the student may have replaced them
+            pass
+
+
+def _load(job: dict, namespace: dict, progress: Progress) -> list[str]:
+    chunks = job["chunks"]
+    labels = [label for label, _ in chunks]
+    skips = {(chunk, statement): message for chunk, statement, message in job["skips"]}
+    compiler = StatementCompiler()
+    errors = []
+    for index, (label, code) in enumerate(chunks):
+        register_source(label, code)
+        try:
+            tree = parse_chunk(code, label)
+        except SyntaxError as error:
+            errors.append(f"{label}: {describe_error(error, labels, label)[0]}")
+            continue
+        except (ValueError, RecursionError, MemoryError) as error:
+            errors.append(f"{label}: {type(error).__name__}: {error}")
+            continue
+        for number, statement in enumerate(tree.body):
+            if (index, number) in skips:
+                errors.append(f"{label}: {skips[(index, number)]}")
+                continue
+            progress.set("load", index, number, statement.lineno)
+            try:
+                exec(compiler.compile(statement, label), namespace)  # noqa: S102 - the point
+            except BaseException as error:  # noqa: BLE001 - student code may raise anything
+                errors.append(f"{label}: {describe_error(error, labels, label)[0]}")
+                break
+            finally:
+                _flush()
+    return errors
+
+
+def _call(namespace: dict, call: Call, labels: list[str], memory_limit_mb: int) -> dict:
+    started = time.perf_counter()
+    result = {"status": "error", "error": None, "traceback": None}
+    value = None
+    try:
+        function = namespace.get(call.function)
+        if function is None:
+            raise _MissingFunction(
+                f"function {call.function!r} is not defined in the submission"
+            )
+        if not callable(function):
+            raise _MissingFunction(
+                f"{call.function!r} is not a function (it is a {type(function).__name__})"
+            )
+        value = run_call(function, call)
+        result["status"] = "ok"
+    except (_MissingFunction, AdapterError) as error:
+        result["error"] = str(error)
+        result["traceback"] = describe_error(error, labels)[1]
+    except MemoryError as error:
+        summary, result["traceback"] = describe_error(error, labels)
+        result["error"] = f"used more than {memory_limit_mb} MB of memory ({summary})"
+    except BaseException as error:  # noqa: BLE001 - student code may raise anything
+        result["error"], result["traceback"] = describe_error(error, labels)
+    result["seconds"] = time.perf_counter() - started
+    return result | {"value": value}
+
+
+def _write_result(index: int, result: dict, max_bytes: int) -> None:
+    value = result.pop("value")
+    try:
+        transport.write_message(".", f"call_{index}", value, result, max_bytes=max_bytes)
+    except (transport.TransportError, OSError, MemoryError, RecursionError) as error:
+        result.update(status="error", error=f"the result could not be sent: {error}")
+        transport.write_message(".", f"call_{index}", None, result, max_bytes=max_bytes)
+
+
+def _prepare(spec: dict) -> tuple[dict, Progress]:
+    """Everything before the student code runs; returns the job and the progress file."""
+    os.setsid()
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    workdir = spec["workdir"]
+    os.chdir(workdir)
+    log = _open("sandbox.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    progress = Progress(_open("progress", os.O_WRONLY | os.O_CREAT | os.O_TRUNC))
+    progress.set("start", 0, 0, 0)
+    _, job = transport.read_message(
+        os.path.join(workdir, "job"), "job", max_bytes=spec["job_limit_bytes"],
+        allow_markers=True,
+    )
+    report = isolation.isolate(spec)
+    report.append(_configure_tensorflow())
+    with open(_open("isolation.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w") as file:
+        json.dump(report, file)
+    isolation.drop_privileges(spec)
+    _clean_environment(workdir)
+    return job, progress
+
+
+def _run(spec: dict) -> int:
+    job, progress = _prepare(spec)
+    _redirect_output(spec, progress)
+    sys.argv = [MODULE_NAME]
+    module = types.ModuleType(MODULE_NAME)
+    module.__dict__["__builtins__"] = builtins
+    sys.modules[MODULE_NAME] = module
+    namespace = module.__dict__
+    load_errors = _load(job, namespace, progress)
+    transport.write_message(
+        ".", "load", load_errors, {"dropped_output": progress.dropped},
+        max_bytes=spec["result_limit_bytes"],
+    )
+    labels = [label for label, _ in job["chunks"]]
+    for index in range(job["first_call"], len(job["calls"])):
+        progress.set("call", index, 0, 0)
+        call = Call(**job["calls"][index])
+        result = _call(namespace, call, labels, spec["memory_limit_mb"])
+        _flush()
+        _write_result(index, result, spec["result_limit_bytes"])
+    _flush()
+    progress.set("done", 0, 0, 0)
+    return 0
+
+
+def main(spec: dict) -> NoReturn:
+    """Runs one child to the end and exits; never returns.
+
+    Args:
+        spec: What the grader set up: ``workdir``, ``hidden``, ``uid``,
+            ``gid``, and the limits (see `isolation.isolate`).
+    """
+    code = EXIT_SETUP_FAILED
+    try:
+        code = _run(spec)
+    except BaseException:  # noqa: BLE001 - report anything, then exit
+        try:
+            traceback.print_exc()
+            _flush()
+        except BaseException:  # noqa: BLE001
+            pass
+    finally:
+        os._exit(code)

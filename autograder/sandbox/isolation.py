@@ -1,0 +1,435 @@
+"""Walling a child process off before it runs student code (Linux only).
+
+As root, the child enters new mount and network namespaces, covers each hidden
+path with an empty read-only file system, and becomes a fresh unprivileged
+user (its own uid and gid, no supplementary groups, no new privileges). It can
+then neither read the hidden folders, nor reach any network (not even
+loopback), nor signal or trace the grader or other submissions.
+
+Without root it tries an unprivileged user namespace for the same hiding and
+network cut (the process keeps the grader's uid), and when even that is
+impossible it runs without isolation, saying so. Resource limits apply in
+every case. Only the standard library is used, through ``ctypes`` for the
+system calls Python 3.11 lacks.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import json
+import os
+import resource
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY = 0x1
+MS_NOSUID = 0x2
+MS_NODEV = 0x4
+MS_NOEXEC = 0x8
+MS_REMOUNT = 0x20
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 0x40000
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_CHILD_SUBREAPER = 36
+_CAPABILITY_VERSION_3 = 0x20080522
+#: Headroom of the address-space cap above the start-up size plus the memory
+#: limit: TensorFlow reserves much more address space than it uses.
+ADDRESS_SPACE_HEADROOM_MB = 2048
+SHM_SIZE_MB = 64
+TMP_SIZE_MB = 256
+
+
+@cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        number = ctypes.get_errno()
+        raise OSError(number, f"{what}: {os.strerror(number)}")
+
+
+def unshare(flags: int) -> None:
+    """``unshare(2)``. Raises `OSError` on failure."""
+    _check(_libc().unshare(ctypes.c_int(flags)), "unshare")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    """``mount(2)``. Raises `OSError` on failure."""
+    def encode(text):
+        return None if text is None else os.fsencode(text)
+
+    _check(
+        _libc().mount(
+            encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags),
+            encode(data) if data else None,
+        ),
+        f"mount {target}",
+    )
+
+
+def prctl(option: int, value: int) -> None:
+    """``prctl(2)`` with one argument. Raises `OSError` on failure."""
+    _check(
+        _libc().prctl(ctypes.c_int(option), ctypes.c_ulong(value), ctypes.c_ulong(0),
+                      ctypes.c_ulong(0), ctypes.c_ulong(0)),
+        "prctl",
+    )
+
+
+def _drop_capabilities() -> None:
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    header = Header(_CAPABILITY_VERSION_3, 0)
+    data = (Data * 2)()
+    _check(_libc().capset(ctypes.byref(header), ctypes.byref(data)), "capset")
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as file:
+        file.write(text)
+
+
+def _hide(path: str) -> str:
+    """Covers `path` with something empty and read-only; returns how."""
+    if os.path.isdir(path):
+        mount("none", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=4k,mode=0555")
+        return "empty read-only tmpfs"
+    mount("/dev/null", path, None, MS_BIND)
+    mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+    return "empty read-only file"
+
+
+def _hide_all(hidden: list[str], report: list[str]) -> None:
+    hid, missing = [], []
+    for path in hidden:
+        if not os.path.lexists(path):
+            missing.append(path)
+            continue
+        try:
+            _hide(path)
+            hid.append(path)
+        except OSError as error:
+            report.append(f"could NOT hide {path}: {error.strerror}")
+    if hid:
+        report.append(f"hid {', '.join(hid)} (covered by an empty read-only file system)")
+    if missing:
+        report.append(f"not visible at all: {', '.join(missing)}")
+
+
+def _python_paths() -> list[str]:
+    """Folders the interpreter needs to import modules (the installation, sys.path)."""
+    paths = {sys.prefix, sys.exec_prefix, sys.base_prefix, os.path.dirname(sys.executable)}
+    paths.update(entry for entry in sys.path if entry)
+    return sorted({os.path.realpath(path) for path in paths if os.path.isdir(path)})
+
+
+def _private_ancestor(path: str) -> str | None:
+    """The first folder above `path` that other users cannot enter, if any."""
+    current = "/"
+    for part in Path(path).parts[1:]:
+        if not os.stat(current).st_mode & 0o001:
+            return current
+        current = os.path.join(current, part)
+    return None
+
+
+def _cover(folder: str, keep: list[str], options: str, read_only: bool) -> None:
+    """Mounts a tmpfs over `folder`, with only the folders in `keep` bound back in."""
+    handles = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in sorted(keep)}
+    try:
+        mount("none", folder, "tmpfs", MS_NOSUID | MS_NODEV, options)
+        for path, handle in handles.items():
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
+        if read_only:
+            mount(None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    finally:
+        for handle in handles.values():
+            os.close(handle)
+
+
+def _expose_python(report: list[str]) -> None:
+    """Lets an unprivileged user import modules from a private folder (``/root/.pyenv``).
+
+    The private folder is covered, in this mount namespace only, by a read-only
+    tmpfs holding nothing but bind mounts of the needed subfolders: the rest
+    of it stays out of reach.
+    """
+    groups: dict[str, set[str]] = {}
+    for path in _python_paths():
+        ancestor = _private_ancestor(path)
+        if ancestor is not None:
+            top = os.path.join(ancestor, Path(path).relative_to(ancestor).parts[0])
+            groups.setdefault(ancestor, set()).add(top)
+    for ancestor, tops in sorted(groups.items()):
+        try:
+            _cover(ancestor, sorted(tops), "size=64k,mode=0755", read_only=True)
+            report.append(f"made {', '.join(sorted(tops))} readable for imports (the rest of "
+                          f"the private folder {ancestor} stays unreadable)")
+        except OSError as error:
+            report.append(f"could not make Python modules under {ancestor} readable "
+                          f"({error.strerror}): imports not done by the fork server may fail")
+
+
+def _private_temporary_folders(workdir: str, report: list[str]) -> None:
+    """Gives the process its own empty ``/tmp``, ``/var/tmp`` and ``/dev/shm``.
+
+    Submissions can then neither see nor leave files for one another there;
+    the work folder, if it lies inside one of them, is bound back in.
+    """
+    private = []
+    for folder, size in (("/tmp", TMP_SIZE_MB), ("/var/tmp", TMP_SIZE_MB),
+                         ("/dev/shm", SHM_SIZE_MB)):
+        if not os.path.isdir(folder) or os.path.islink(folder):
+            continue
+        inside = os.path.commonpath([folder, workdir]) == folder
+        try:
+            _cover(folder, [workdir] if inside else [], f"size={size}m,mode=1777", False)
+            private.append(f"{folder} ({size} MB)")
+        except OSError as error:
+            report.append(f"shared {folder} ({error.strerror})")
+    if private:
+        report.append(f"private, empty {', '.join(private)}")
+
+
+def _resident_start_mb() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+def set_limits(spec: dict, report: list[str], unique_uid: bool) -> None:
+    """Applies the resource limits of `spec` to the current process."""
+    limits = []
+    address_mb = _resident_start_mb() + spec["memory_limit_mb"] + ADDRESS_SPACE_HEADROOM_MB
+    for name, kind, value in (
+        ("address space", resource.RLIMIT_AS, address_mb * 2**20),
+        ("file size", resource.RLIMIT_FSIZE, spec["file_limit_bytes"]),
+        ("core dumps", resource.RLIMIT_CORE, 0),
+        ("processes", resource.RLIMIT_NPROC, spec["process_limit"] if unique_uid else None),
+    ):
+        if value is None:
+            continue
+        try:
+            resource.setrlimit(kind, (value, value))
+            limits.append(name)
+        except (OSError, ValueError) as error:
+            report.append(f"could not limit {name}: {error}")
+    report.append(
+        f"memory: killed above {spec['memory_limit_mb']} MB resident "
+        f"(address space capped at {address_mb} MB); limits on {', '.join(limits)}"
+    )
+
+
+def _become(uid: int, gid: int) -> None:
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid):
+        raise OSError(errno.EPERM, "could not change to the sandbox user")
+
+
+def _isolate_as_root(spec: dict, report: list[str]) -> None:
+    namespaces = []
+    for flag, name in ((CLONE_NEWNS, "mount"), (CLONE_NEWNET, "network")):
+        try:
+            unshare(flag)
+            namespaces.append(name)
+        except OSError as error:
+            report.append(f"no {name} namespace ({error.strerror})")
+    if "network" in namespaces:
+        report.append("no network (empty network namespace, loopback down)")
+    if "mount" in namespaces:
+        mount(None, "/", None, MS_REC | MS_PRIVATE)
+        _expose_python(report)
+        _private_temporary_folders(os.path.realpath(spec["workdir"]), report)
+        _hide_all(spec["hidden"], report)
+    else:
+        report.append(f"NOT hidden (no mount namespace): {', '.join(spec['hidden'])}")
+    set_limits(spec, report, unique_uid=True)
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    report.append(
+        f"ran as unprivileged uid {spec['uid']} (a fresh uid for this submission: it cannot "
+        "signal or trace the grader or other submissions, nor read their files)"
+    )
+
+
+def _isolate_in_user_namespace(spec: dict, report: list[str]) -> bool:
+    uid, gid = os.getuid(), os.getgid()
+    try:
+        unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET)
+    except OSError as error:
+        report.append(f"NOT isolated: not root and user namespaces unavailable ({error.strerror});"
+                      " student code could read " + (", ".join(spec["hidden"]) or "anything"))
+        return False
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"0 {uid} 1")
+    _write("/proc/self/gid_map", f"0 {gid} 1")
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _private_temporary_folders(os.path.realpath(spec["workdir"]), report)
+    _hide_all(spec["hidden"], report)
+    # A second user namespace locks those mounts (they can no longer be
+    # unmounted) and gives the process back its ordinary uid, without privileges.
+    unshare(CLONE_NEWUSER | CLONE_NEWNS)
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid} 0 1")
+    _write("/proc/self/gid_map", f"{gid} 0 1")
+    _drop_capabilities()
+    report.append("no network (empty network namespace, loopback down)")
+    report.append(
+        f"ran as the grader's own uid {uid} in a user namespace (not root): student code "
+        "could signal the grader's processes"
+    )
+    return True
+
+
+def isolate(spec: dict) -> list[str]:
+    """Isolates the current (child) process as far as this machine allows.
+
+    As root, the process still is root afterwards: `drop_privileges` must
+    follow before any student code runs.
+
+    Args:
+        spec: ``hidden`` (paths), ``uid`` and ``gid`` (used as root),
+            ``memory_limit_mb``, ``file_limit_bytes`` and ``process_limit``.
+
+    Returns:
+        Plain sentences saying what isolation is in force.
+
+    Raises:
+        OSError: If a step that must not fail fails.
+    """
+    report: list[str] = []
+    if os.geteuid() == 0:
+        _isolate_as_root(spec, report)
+        return report
+    try:
+        isolated = _isolate_in_user_namespace(spec, report)
+    except OSError as error:
+        report.append(f"user namespace set-up failed part-way ({error.strerror})")
+        isolated = False
+    set_limits(spec, report, unique_uid=False)
+    try:
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+    except OSError:
+        report.append("could not forbid new privileges")
+    if not isolated:
+        report.append("ran as the grader's own uid without namespaces")
+    return report
+
+
+def drop_privileges(spec: dict) -> None:
+    """As root, becomes the submission's unprivileged ``uid``/``gid`` (else nothing).
+
+    Raises:
+        OSError: If that fails: student code never runs as root.
+    """
+    if os.geteuid() == 0:
+        _become(spec["uid"], spec["gid"])
+
+
+def become_subreaper() -> None:
+    """Makes orphaned descendants of this process its children (best effort)."""
+    try:
+        prctl(PR_SET_CHILD_SUBREAPER, 1)
+    except OSError:
+        pass
+
+
+# ---------------------------------------------------------------------------
+# What this machine allows
+
+
+def _probe() -> dict:
+    """Tries the isolation steps in this (throw-away) process."""
+    found = {"root": os.geteuid() == 0, "platform": sys.platform}
+    probe_dir = Path(os.environ.get("SANDBOX_PROBE_DIR", "/"))
+    try:
+        if found["root"]:
+            unshare(CLONE_NEWNS | CLONE_NEWNET)
+        else:
+            unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET)
+            _write("/proc/self/setgroups", "deny")
+            _write("/proc/self/uid_map", f"0 {os.getuid()} 1")
+        found["namespaces"] = True
+        mount(None, "/", None, MS_REC | MS_PRIVATE)
+        mount("none", str(probe_dir), "tmpfs", MS_RDONLY, "size=4k")
+        found["mounts"] = True
+    except OSError as error:
+        found.setdefault("namespaces", False)
+        found.setdefault("mounts", False)
+        found["error"] = error.strerror
+    return found
+
+
+def probe_main() -> None:
+    """Entry point of the probe process: prints `_probe`'s findings as JSON."""
+    print(json.dumps(_probe()))
+
+
+@cache
+def probe_machine() -> dict:
+    """Runs `_probe` in a fresh process (cached); empty dict if that fails."""
+    import tempfile
+
+    if not sys.platform.startswith("linux"):
+        return {"root": False, "namespaces": False, "mounts": False, "error": "not Linux"}
+    with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as probe_dir:
+        code = (
+            "import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
+            "from autograder.sandbox.isolation import probe_main; probe_main()"
+        )
+        try:
+            completed = subprocess.run(
+                [sys.executable, "-c", code, json.dumps(sys.path)], capture_output=True,
+                text=True, timeout=60,
+                env={"PATH": os.environ.get("PATH", ""), "SANDBOX_PROBE_DIR": probe_dir},
+            )
+            return json.loads(completed.stdout.strip().splitlines()[-1])
+        except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+            return {}
+
+
+def isolation_report() -> list[str]:
+    """Says in plain sentences what isolation this machine allows.
+
+    Returns:
+        Sentences for the header of a grade report.
+    """
+    found = probe_machine()
+    if not found:
+        return ["NOT known whether student code can be isolated: the probe process failed"]
+    lines = []
+    if found.get("root"):
+        lines.append("running as root: each submission runs as its own fresh unprivileged uid, "
+                     "cannot signal the grader or other submissions, nor gain privileges")
+    else:
+        lines.append("not running as root: student code keeps the grader's uid")
+    if found.get("mounts"):
+        lines.append("mount namespaces work: hidden folders are covered by an empty read-only "
+                     "file system")
+        lines.append("network namespaces work: student code has no network, not even loopback")
+    else:
+        reason = found.get("error", "unknown reason")
+        lines.append(f"NOT isolated: namespaces unavailable ({reason}); student code could read "
+                     "the hidden folders (solutions, tests) and use the network")
+    lines.append("time limits are enforced by the grader with SIGKILL; memory by polling the "
+                 "resident size of the submission's processes, and an address-space cap")
+    return lines
