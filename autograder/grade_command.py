@@ -26,10 +26,14 @@ def submission_timeout(case_timeout: float, calls: int) -> float:
 
 
 def grader_paths() -> list[Path]:
-    """What student code must never read: the reference solutions and the checks."""
+    """What student code must never read: the reference solutions, the checks, their history."""
     import autograder
 
-    return [solutions_dir(), Path(autograder.__file__).parent]
+    paths = [solutions_dir(), Path(autograder.__file__).parent]
+    for folder in {path.parent for path in paths}:
+        if (folder / ".git").exists():
+            paths.append(folder / ".git")
+    return paths
 
 
 class ProgressBar:

@@ -87,6 +87,7 @@ class SubmissionGrade:
     notes: list[str] = dataclasses.field(default_factory=list)
     isolation: list[str] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
+    compute_seconds: float = 0.0
 
     @property
     def score(self) -> float:
@@ -206,6 +207,7 @@ def grade_submission(
             else:
                 run = sandbox.run(chunks, [check.call(case) for check, case in pairs])
                 results = list(run.calls)
+                grade.compute_seconds = sum(result.seconds for result in run.calls)
                 grade.load_errors, grade.output = run.load_errors, run.output
                 grade.notes, grade.isolation = run.notes, run.isolation
     for check in _checks_in_order(pairs):

@@ -68,7 +68,7 @@ def _check_arguments(args: argparse.Namespace) -> None:
 def train(args: argparse.Namespace) -> dict:
     """Runs ``coursework train`` and returns the report it writes as JSON."""
     _check_arguments(args)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
     from coursework.distribute import get_strategy
     from coursework.plotting import plot_history
     from coursework.topics import load_topic

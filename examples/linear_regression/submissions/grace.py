@@ -1,15 +1,27 @@
 # Grace: tries to copy the reference solution instead of writing her own.
+# She looks next to every module the grader process has loaded, imports the
+# `solutions` package, and searches the usual places.
 import glob
 import os
+import sys
 
 found = {}
-for pattern in ("/work/**/solutions/linear_regression.py", "/**/solutions/linear_regression.py"):
-    for path in glob.glob(pattern, recursive=True)[:3]:
-        try:
-            exec(open(path).read(), found)
-            print("grace: copied", path)
-        except OSError:
-            pass
+candidates = set()
+for module in list(sys.modules.values()):
+    folder = os.path.dirname(getattr(module, "__file__", None) or "")
+    for _ in range(4):
+        candidates.add(os.path.join(folder, "solutions", "linear_regression.py"))
+        folder = os.path.dirname(folder)
+candidates.update(glob.glob("/work/*/solutions/linear_regression.py"))
+candidates.update(glob.glob(os.path.expanduser("~/*/solutions/linear_regression.py")))
+for path in sorted(candidates):
+    try:
+        with open(path) as handle:
+            exec(handle.read(), found)
+        print("grace: copied", path)
+        break
+    except OSError:
+        pass
 try:
     import solutions.linear_regression as reference
 
@@ -17,7 +29,6 @@ try:
     print("grace: imported the reference")
 except Exception as error:
     print("grace: could not import the reference:", error)
-print("grace: environment", sorted(os.environ)[:5])
 
 
 def _steal(name):

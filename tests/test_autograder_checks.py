@@ -1,0 +1,70 @@
+"""The comparison rules and the linear-regression checks, on plain data."""
+
+import numpy as np
+import pytest
+
+from autograder.checks import compare_values, describe
+from autograder.specs import load_spec, spec_names
+from autograder.specs.linear_regression import SPEC
+
+
+def test_equal_values_pass():
+    assert compare_values(np.ones((2, 1), np.float32), np.ones((2, 1), np.float32)) is None
+    assert compare_values((np.zeros(2), 1.0), (np.zeros(2), 1.0)) is None
+    assert compare_values({"a": 1.0, "b": None}, {"a": 1.0, "b": None}) is None
+
+
+@pytest.mark.parametrize(
+    "got, expected, message",
+    [
+        (np.ones(3), np.ones((3, 1)), "shape (3,), expected (3, 1)"),
+        (np.ones((3, 1), np.int32), np.ones((3, 1)), "dtype int32"),
+        (np.array([1.0, 2.0]), np.array([1.0, 2.5]), "differs at index (1,)"),
+        (None, np.ones(2), "is None"),
+        (np.zeros(0), np.ones(2), "is empty"),
+        ([], [np.ones(2)], "has 0 items, expected 1"),
+        ([np.ones(2), np.ones(2)], [np.ones(2)], "has 2 items, expected 1"),
+        ({"a": 1.0}, {"a": 1.0, "b": 2.0}, "has keys"),
+        ({"a": 1.0, "c": 3.0}, {"a": 1.0}, "has keys"),
+        (np.array([np.nan]), np.array([1.0]), "inf or nan"),
+        ({"__unsupported__": "AlwaysEqual", "repr": "x"}, np.ones(2), "object of type AlwaysEqual"),
+        ("1.0", np.ones(()), "should be an array or number"),
+    ],
+)
+def test_mismatches_are_described(got, expected, message):
+    problem = compare_values(got, expected)
+    assert problem is not None and message in problem
+
+
+def test_tolerances_are_explicit():
+    assert compare_values(np.array([1.0 + 1e-7]), np.array([1.0])) is None
+    assert compare_values(np.array([1.001]), np.array([1.0]), rtol=1e-2) is None
+    assert "rtol=1e-05" in compare_values(np.array([1.001]), np.array([1.0]))
+
+
+def test_describe_is_short_for_large_arrays():
+    assert describe(np.zeros((100, 3), np.float32)) == "float32 array of shape (100, 3)"
+    assert describe(np.array(2.5)) == "float64 2.5"
+
+
+def test_every_assignment_spec_loads_and_has_cases():
+    assert "linear_regression" in spec_names()
+    for name in spec_names():
+        spec = load_spec(name)
+        assert spec.name == name and spec.max_score > 0
+        for check in spec.checks:
+            cases = check.cases()
+            assert cases, f"{name}.{check.function} has no cases"
+            assert any(case.public for case in cases), f"{name}.{check.function} has no public case"
+            assert [c.name for c in cases] == [c.name for c in check.cases()], "cases are seeded"
+
+
+def test_unknown_assignment_lists_the_known_ones():
+    with pytest.raises(ValueError, match="Known assignments: .*linear_regression"):
+        load_spec("linear_regresion")
+
+
+def test_linear_regression_points_total_ten():
+    assert SPEC.max_score == 10
+    assert [c.function for c in SPEC.checks] == [
+        "linreg", "squared_loss", "sgd", "data_iter", "normal_equation", "train_linear_regression"]
