@@ -1,4 +1,4 @@
-"""Generating the student versions in `assignments/` from `solutions/`.
+"""Generating the student versions in `assignments/` from `solutions/`, and the notebooks.
 
 A reference solution marks the body of each graded function with two lines::
 
@@ -12,8 +12,10 @@ signatures, docstrings) and replaces each marked region, markers included, by::
     # YOUR CODE HERE
     raise NotImplementedError
 
-at the indentation of the ``### BEGIN SOLUTION`` line. `assignments/` is only
-ever written by `release`; `check_release` tells whether it is up to date.
+at the indentation of the ``### BEGIN SOLUTION`` line. The same run writes the
+student notebooks ``assignments/NAME.ipynb`` and the lecture notebooks
+``coursework/notebooks/TOPIC.ipynb`` (see `release_files`). These files are
+only ever written by `release`; `stale_files` tells which are out of date.
 """
 
 from __future__ import annotations
@@ -111,26 +113,54 @@ def make_stub(source: str, filename: str = "<solution>") -> str:
     Raises:
         ValueError: If the solution markers are malformed.
     """
-    lines = source.splitlines()
-    output = [
+    header = [
         f"# Generated from solutions/{Path(filename).name} by `autograder release`.",
         "# Fill in the places marked YOUR CODE HERE; do not rename the functions.",
     ]
+    return "\n".join(header + stub_lines(source, filename)) + "\n"
+
+
+def stub_lines(source: str, filename: str = "<solution>") -> list[str]:
+    """The lines of `source` with each solution region replaced by the stub body.
+
+    Args:
+        source: Reference code with at least one solution region.
+        filename: Name used in error messages.
+
+    Returns:
+        The student version's lines, without `make_stub`'s header.
+
+    Raises:
+        ValueError: If the solution markers are malformed or missing.
+    """
+    lines = source.splitlines()
+    output = []
     position = 0
     for region in solution_regions(source, filename):
         output.extend(lines[position : region.begin])
         output.extend(region.indent + line for line in STUB_BODY)
         position = region.end + 1
     output.extend(lines[position:])
-    return "\n".join(output) + "\n"
+    return output
 
 
 def release_files() -> dict[Path, str]:
-    """Every generated file of `assignments/` with its expected content."""
+    """Every generated file with its expected content.
+
+    These are the student versions ``assignments/NAME.py``, the student
+    notebooks ``assignments/NAME.ipynb`` (`autograder.notebooks`) and the
+    lecture notebooks ``coursework/notebooks/TOPIC.ipynb``
+    (`coursework.lecture_notebooks`).
+    """
+    from autograder.notebooks import student_notebook_files
+    from coursework.lecture_notebooks import lecture_notebook_files
+
     files = {}
     for name in assignment_names():
         solution = solutions_dir() / f"{name}.py"
         files[assignments_dir() / f"{name}.py"] = make_stub(solution.read_text(), solution.name)
+    files.update(student_notebook_files())
+    files.update(lecture_notebook_files())
     return files
 
 
@@ -144,12 +174,13 @@ def stale_files() -> dict[Path, str]:
 
 
 def release() -> list[Path]:
-    """Regenerates `assignments/` from `solutions/`.
+    """Regenerates `assignments/` from `solutions/`, and the lecture notebooks.
 
     Returns:
         The files that were written because they changed.
     """
     stale = stale_files()
     for path, content in stale.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
     return list(stale)

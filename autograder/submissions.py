@@ -8,8 +8,9 @@ A submissions folder holds one entry per student, in any of these forms:
   course folder, its ``submitted`` folder, or the folder above the students).
 
 From a notebook the code cells are taken in order, each as its own chunk, so a
-cell that fails is reported and the others still run. Nothing here executes
-student code: reading is all that happens in the grader process.
+cell that fails is reported and the others still run; check cells and
+nbgrader's test cells are left out (they are not the student's code). Nothing
+here executes student code: reading is all that happens in the grader process.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+from autograder.notebook import CHECK_CELL_TAG
 from autograder.sandbox import Chunk
 
 MAX_SOURCE_BYTES = 5_000_000
@@ -124,7 +126,7 @@ def notebook_chunks(text: str, name: str = "notebook") -> list[Chunk]:
         raise ValueError(f"{name} is not a valid notebook (no list of cells).")
     chunks = []
     for number, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or _is_check(cell):
             continue
         source = cell.get("source", "")
         if isinstance(source, list):
@@ -134,3 +136,22 @@ def notebook_chunks(text: str, name: str = "notebook") -> list[Chunk]:
         if source.strip():
             chunks.append(Chunk(f"cell {number}", source))
     return chunks
+
+
+def _is_check(cell: dict) -> bool:
+    """Whether a cell runs checks rather than holding the student's code.
+
+    These are the check cells of the generated student notebooks (tagged
+    `autograder.notebook.CHECK_CELL_TAG`) and nbgrader's test cells; both import
+    `autograder`, which graded code cannot.
+    """
+    metadata = cell.get("metadata")
+    if not isinstance(metadata, dict):
+        return False
+    tags = metadata.get("tags")
+    nbgrader = metadata.get("nbgrader")
+    if isinstance(tags, list) and CHECK_CELL_TAG in tags:
+        return True
+    return isinstance(nbgrader, dict) and bool(nbgrader.get("grade")) and not nbgrader.get(
+        "solution"
+    )

@@ -1,0 +1,160 @@
+"""Checks that run inside a notebook's kernel, on the function the student just wrote.
+
+A student notebook (`assignments/NAME.ipynb`) has, below each graded function,
+a check cell::
+
+    from autograder.notebook import check
+
+    check("linear_regression", "linreg", linreg)
+
+`check` runs the function's public cases in the kernel and prints PASS, or the
+first failing case with its inputs, the expected and the actual output, what
+is wrong and a hint. It never raises, so "Run All" goes on to the next cell.
+Check cells carry the `CHECK_CELL_TAG` tag, and `autograder check`/`grade`
+leave them out when they read a notebook (the graded code runs in a sandbox
+where `autograder` cannot be imported).
+
+The nbgrader version of an assignment (see `autograder.nbgrader_course`) uses
+`assert_passes` instead, which raises `AssertionError` with the same report,
+so that nbgrader gives the test cell's points only when every case passes.
+
+Unlike grading, these checks run the student's code in the kernel itself, with
+no time limit: an endless loop has to be interrupted from the notebook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import warnings
+from collections.abc import Callable
+
+CHECK_CELL_TAG = "autograder-check"
+"""Tag of the notebook cells that run checks; they are not part of a submission."""
+
+
+def check(assignment: str, function: str, implementation: Callable) -> None:
+    """Runs `function`'s public checks on `implementation` and prints a report.
+
+    Never raises: problems, including a mistyped assignment or function name,
+    are printed.
+
+    Args:
+        assignment: The assignment's name, e.g. "linear_regression".
+        function: The graded function's name, e.g. "linreg".
+        implementation: The student's function.
+    """
+    try:
+        grade = run_checks(assignment, function, implementation)
+    except Exception as error:  # noqa: BLE001 - a check cell must not stop "Run All"
+        print(f"ERROR  the checks of {function} could not run: {type(error).__name__}: {error}")
+        return
+    print(format_function_report(grade))
+
+
+def assert_passes(
+    assignment: str, function: str, implementation: Callable, *, public_only: bool = True
+) -> None:
+    """Raises `AssertionError` with the report unless every case passes.
+
+    For nbgrader's autograded test cells. Anything written to stderr while the
+    cases run (warnings, the student's own messages, TensorFlow's C++ logs) goes
+    to stdout instead, because nbgrader gives no points to a test cell that
+    writes to stderr.
+
+    Args:
+        assignment: The assignment's name.
+        function: The graded function's name.
+        implementation: The student's function.
+        public_only: Only the public cases; False runs every case, the hidden
+            ones compared with the reference solution (the instructor's kernel).
+
+    Raises:
+        AssertionError: If a case fails, with the first failure explained.
+    """
+    with _stderr_to_stdout(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        grade = run_checks(assignment, function, implementation, public_only=public_only)
+    report = format_function_report(grade, public=public_only)
+    if not (grade.passed and grade.outcomes):
+        raise AssertionError("\n" + report)
+    print(report)
+
+
+@contextlib.contextmanager
+def _stderr_to_stdout():
+    """Sends Python's and the process's (file descriptor 2) stderr to stdout."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+        os.dup2(1, 2)
+    except OSError:
+        saved = None  # no file descriptors to redirect here
+    try:
+        with contextlib.redirect_stderr(sys.stdout):
+            yield
+    finally:
+        sys.stderr.flush()
+        if saved is not None:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def run_checks(
+    assignment: str, function: str, implementation: Callable, *, public_only: bool = True
+):
+    """The `autograder.grading.FunctionGrade` of `implementation`, checked in this process.
+
+    Raises:
+        ValueError: If the assignment has no checks or `function` is not graded.
+        TypeError: If `implementation` is not callable.
+    """
+    from autograder.grading import check_function_in_process
+    from autograder.specs import load_spec
+
+    if not callable(implementation):
+        raise TypeError(
+            f"{function} should be a function, got {type(implementation).__name__}; "
+            "run the cell that defines it first."
+        )
+    spec = load_spec(assignment)
+    return check_function_in_process(spec, function, implementation, public_only=public_only)
+
+
+def format_function_report(grade, *, public: bool = True) -> str:
+    """The report of one function's checks, in the style of ``autograder check``.
+
+    Args:
+        grade: A `autograder.grading.FunctionGrade`.
+        public: Whether only the public cases ran (changes the wording).
+
+    Returns:
+        "PASS  name …" with the number of cases, or "FAIL  name" and the first
+        failing case's inputs, expected and actual output, problem and hint.
+    """
+    kind = "public " if public else ""
+    total = len(grade.outcomes)
+    passed = sum(outcome.passed for outcome in grade.outcomes)
+    cases = f"{total} {kind}case{'s' if total != 1 else ''}"
+    if grade.passed and grade.outcomes:
+        lines = [f"PASS  {grade.function}  ({cases})"]
+        if public:
+            lines.append("      The graded run uses more cases, so test edge cases too.")
+        return "\n".join(lines)
+    lines = [f"FAIL  {grade.function}  ({passed} of {cases} pass)"]
+    failure = grade.first_failure
+    if failure is None:
+        lines.append(f"      {grade.function} has no {kind}cases to run.")
+        return "\n".join(lines)
+    lines.append(f"      case: {failure.case}")
+    lines.append(f"      inputs: {failure.inputs}")
+    if failure.expected is not None:
+        lines.append(f"      expected: {failure.expected}")
+    if failure.got is not None:
+        lines.append(f"      got: {failure.got}")
+    lines.append(f"      problem: {failure.message}")
+    if failure.hint:
+        lines.append(f"      hint: {failure.hint}")
+    return "\n".join(lines)
