@@ -54,7 +54,35 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--timeout", type=float, default=10.0, help="seconds allowed per check (default 10)"
     )
+    nbgrader = commands.add_parser(
+        "nbgrader",
+        help="write an nbgrader course folder with the assignments (instructors)",
+        description="Write DIR/nbgrader_config.py and DIR/source/NAME/NAME.ipynb for every "
+        "assignment with checks: reference solutions between solution markers and autograded "
+        "test cells (public checks visible, all cases hidden) worth the checks' points. "
+        "Files other than these are never touched.",
+    )
+    nbgrader.add_argument("dir", help="the course folder (created if missing)")
+    nbgrader.add_argument(
+        "--force", action="store_true", help="overwrite generated files that were changed"
+    )
+    nbgrader.add_argument(
+        "--course-id", default="dl-coursekit", help="nbgrader course id (default dl-coursekit)"
+    )
     return parser
+
+
+def run_nbgrader(args: argparse.Namespace) -> int:
+    """``autograder nbgrader DIR [--force] [--course-id ID]``."""
+    from autograder.nbgrader_course import course_assignments, write_course
+
+    written = write_course(Path(args.dir), force=args.force, course_id=args.course_id)
+    for path in written:
+        print(f"wrote {path}")
+    names = course_assignments()
+    print(f"{args.dir} is up to date ({len(names)} assignment(s): {', '.join(names)}).")
+    print(f"Next: cd {args.dir} && nbgrader generate_assignment {names[0] if names else 'NAME'}")
+    return 0
 
 
 def run_grade(args: argparse.Namespace) -> int:
@@ -96,7 +124,12 @@ def run_release(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"release": run_release, "grade": run_grade, "check": run_check}
+COMMANDS = {
+    "release": run_release,
+    "grade": run_grade,
+    "check": run_check,
+    "nbgrader": run_nbgrader,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
