@@ -8,6 +8,7 @@ the lecture topics, so new ones are covered without new tests.
 import gzip
 import struct
 import types
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import numpy as np
@@ -322,18 +323,38 @@ def write_tiny_fashion_mnist(folder, train=64, test=32):
     return folder
 
 
-@pytest.mark.parametrize("topic", sorted(TOPICS))
-def test_lecture_notebook_runs_top_to_bottom_and_shows_curves(topic, tmp_path, monkeypatch):
-    data = tmp_path / "data"
+@pytest.fixture(scope="module")
+def executed_lectures(tmp_path_factory):
+    """Every topic's lecture notebook run on tiny Fashion-MNIST files, two kernels at a time.
+
+    Returns:
+        Topic name to the executed notebook, or to the `CellExecutionError` it raised.
+    """
+    folder = tmp_path_factory.mktemp("lectures")
+    data = folder / "data"
     data.mkdir()
-    monkeypatch.setenv(DATA_DIR_VARIABLE, str(write_tiny_fashion_mnist(data)))
-    notebook = lecture_notebook(topic, lecture_source(topic).read_text())
-    try:
-        execute(notebook, tmp_path)
-    except CellExecutionError as error:
-        if "FileNotFoundError" in str(error):
-            pytest.skip(f"{topic} needs data other than the tiny Fashion-MNIST files: {error}")
-        raise
+    write_tiny_fashion_mnist(data)
+
+    def run(topic):
+        notebook = lecture_notebook(topic, lecture_source(topic).read_text())
+        try:
+            return execute(notebook, folder)
+        except CellExecutionError as error:
+            return error
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(DATA_DIR_VARIABLE, str(data))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return dict(zip(sorted(TOPICS), pool.map(run, sorted(TOPICS)), strict=True))
+
+
+@pytest.mark.parametrize("topic", sorted(TOPICS))
+def test_lecture_notebook_runs_top_to_bottom_and_shows_curves(topic, executed_lectures):
+    notebook = executed_lectures[topic]
+    if isinstance(notebook, CellExecutionError):
+        if "FileNotFoundError" in str(notebook):
+            pytest.skip(f"{topic} needs data other than the tiny Fashion-MNIST files: {notebook}")
+        raise notebook
     cells = {cell.id: cell for cell in notebook.cells}
     printed = stdout_of(cells["train-code"])
     assert "scratch:" in printed and "concise:" in printed
