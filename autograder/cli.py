@@ -135,6 +135,7 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``autograder`` console script."""
     args = build_parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
     try:
         return COMMANDS[args.command](args)
     except (ValueError, FileNotFoundError) as error:
