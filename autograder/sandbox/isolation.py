@@ -359,23 +359,27 @@ def become_subreaper() -> None:
 
 def _probe() -> dict:
     """Tries the isolation steps in this (throw-away) process."""
-    found = {"root": os.geteuid() == 0, "platform": sys.platform}
-    probe_dir = Path(os.environ.get("SANDBOX_PROBE_DIR", "/"))
+    found = {"root": os.geteuid() == 0, "platform": sys.platform,
+             "namespaces": False, "mounts": False}
+    probe_dir = os.environ.get("SANDBOX_PROBE_DIR", "/")
+    step = "unshare"
     try:
         if found["root"]:
             unshare(CLONE_NEWNS | CLONE_NEWNET)
         else:
+            uid = os.getuid()
             unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET)
+            step = "uid map"
             _write("/proc/self/setgroups", "deny")
-            _write("/proc/self/uid_map", f"0 {os.getuid()} 1")
+            _write("/proc/self/uid_map", f"0 {uid} 1")
         found["namespaces"] = True
+        step = "mount"
         mount(None, "/", None, MS_REC | MS_PRIVATE)
-        mount("none", str(probe_dir), "tmpfs", MS_RDONLY, "size=4k")
+        mount("none", probe_dir, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=4k")
         found["mounts"] = True
     except OSError as error:
-        found.setdefault("namespaces", False)
-        found.setdefault("mounts", False)
-        found["error"] = error.strerror
+        found["error"] = f"{step}: {error.strerror}"
     return found
 
 
@@ -392,13 +396,16 @@ def probe_machine() -> dict:
     if not sys.platform.startswith("linux"):
         return {"root": False, "namespaces": False, "mounts": False, "error": "not Linux"}
     with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as probe_dir:
+        # Loaded by path, not through the package, so the probe process stays
+        # single-threaded (NumPy's thread pool would make user namespaces fail).
         code = (
-            "import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
-            "from autograder.sandbox.isolation import probe_main; probe_main()"
+            "import importlib.util as u, sys; "
+            "s = u.spec_from_file_location('sandbox_isolation_probe', sys.argv[1]); "
+            "m = u.module_from_spec(s); s.loader.exec_module(m); m.probe_main()"
         )
         try:
             completed = subprocess.run(
-                [sys.executable, "-c", code, json.dumps(sys.path)], capture_output=True,
+                [sys.executable, "-c", code, __file__], capture_output=True,
                 text=True, timeout=60,
                 env={"PATH": os.environ.get("PATH", ""), "SANDBOX_PROBE_DIR": probe_dir},
             )
