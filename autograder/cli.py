@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--timeout", type=float, default=10.0, help="seconds allowed per graded call (default 10)"
     )
+    grade.add_argument(
+        "--format",
+        choices=("columns", "nbgrader"),
+        default="columns",
+        help="grades.csv columns: one per graded function (default), or those of `nbgrader export`",
+    )
     check = commands.add_parser(
         "check",
         help="run the public checks on your own file (students)",
@@ -95,6 +101,7 @@ def run_grade(args: argparse.Namespace) -> int:
         Path(args.out),
         jobs=args.jobs,
         timeout=args.timeout,
+        csv_format=args.format,
     )
 
 

@@ -64,7 +64,13 @@ class ProgressBar:
 
 
 def grade_command(
-    submissions_root: Path, assignment: str, out: Path, *, jobs: int, timeout: float
+    submissions_root: Path,
+    assignment: str,
+    out: Path,
+    *,
+    jobs: int,
+    timeout: float,
+    csv_format: str = "columns",
 ) -> int:
     """Grades every submission under `submissions_root` into `out`.
 
@@ -101,7 +107,7 @@ def grade_command(
         grades = grade_class(
             submissions, spec, sandbox, jobs=jobs, on_done=ProgressBar(len(submissions))
         )
-    write_reports(grades, spec, out)
+    write_reports(grades, spec, out, csv_format)
     print(summary_table(grades, spec))
     mean = sum(grade.score for grade in grades) / len(grades)
     print(

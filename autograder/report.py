@@ -53,6 +53,36 @@ def write_grades_csv(grades: Sequence[SubmissionGrade], spec: AssignmentSpec, pa
             )
 
 
+NBGRADER_COLUMNS = [
+    "assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+    "raw_score", "late_submission_penalty", "score", "max_score",
+]
+"""The columns of ``nbgrader export``'s CSV, in its order."""
+
+
+def _submission_timestamp(grade: SubmissionGrade) -> str:
+    """nbgrader's ``timestamp.txt`` beside a collected notebook, if there is one."""
+    if not grade.source:
+        return ""
+    stamp = Path(grade.source).parent / "timestamp.txt"
+    try:
+        return stamp.read_text().strip()[:64] if stamp.is_file() else ""
+    except OSError:
+        return ""
+
+
+def write_nbgrader_csv(grades: Sequence[SubmissionGrade], spec: AssignmentSpec, path: Path) -> None:
+    """Writes the gradebook with the columns of ``nbgrader export``."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(NBGRADER_COLUMNS)
+        for grade in grades:
+            writer.writerow([
+                spec.name, "", _submission_timestamp(grade), grade.student, "", "", "",
+                float(grade.score), 0.0, float(grade.score), float(grade.max_score),
+            ])
+
+
 def _function_output(function: FunctionGrade) -> str:
     passed = sum(outcome.passed for outcome in function.outcomes)
     lines = [f"{passed} of {len(function.outcomes)} cases passed."]
@@ -135,10 +165,23 @@ def feedback_markdown(grade: SubmissionGrade, assignment: str) -> str:
     return "\n".join(lines)
 
 
-def write_reports(grades: Sequence[SubmissionGrade], spec: AssignmentSpec, out: Path) -> None:
-    """Writes the gradebook and every student's results and feedback under `out`."""
+CSV_FORMATS = ("columns", "nbgrader")
+"""``columns``: a column per graded function; ``nbgrader``: ``nbgrader export``'s columns."""
+
+
+def write_reports(
+    grades: Sequence[SubmissionGrade], spec: AssignmentSpec, out: Path, csv_format: str = "columns"
+) -> None:
+    """Writes the gradebook and every student's results and feedback under `out`.
+
+    Raises:
+        ValueError: If `csv_format` is not one of `CSV_FORMATS`.
+    """
+    if csv_format not in CSV_FORMATS:
+        raise ValueError(f"Unknown format {csv_format!r}; use one of {', '.join(CSV_FORMATS)}.")
     out.mkdir(parents=True, exist_ok=True)
-    write_grades_csv(grades, spec, out / "grades.csv")
+    writer = write_nbgrader_csv if csv_format == "nbgrader" else write_grades_csv
+    writer(grades, spec, out / "grades.csv")
     for grade in grades:
         folder = out / safe_name(grade.student)
         folder.mkdir(parents=True, exist_ok=True)

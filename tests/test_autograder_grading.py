@@ -167,3 +167,25 @@ def test_student_check_of_the_stub(capsys):
     assert status == 1
     assert "0 of 6 functions pass" in report
     assert "raise NotImplementedError" in report
+
+
+def test_nbgrader_tree_and_nbgrader_csv_format(tmp_path):
+    """nbgrader's submitted/ tree is graded directly; --format nbgrader writes export's columns."""
+    from autograder.report import NBGRADER_COLUMNS
+
+    folder = tmp_path / "course" / "submitted" / "stu1" / "linear_regression"
+    folder.mkdir(parents=True)
+    shutil.copy(REPO / "assignments" / "linear_regression.ipynb", folder / "linear_regression.ipynb")
+    (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+    out = tmp_path / "out"
+    status = main(["grade", str(tmp_path / "course"), "--assignment", "linear_regression",
+                   "--out", str(out), "--format", "nbgrader", "--jobs", "1"])
+    assert status == 0
+    with (out / "grades.csv").open() as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == NBGRADER_COLUMNS
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["assignment"] == "linear_regression" and row["student_id"] == "stu1"
+    assert row["timestamp"] == "2026-11-20 10:00:00.000000 UTC"
+    assert float(row["score"]) == 0.0 and float(row["max_score"]) == 10.0
+    assert (out / "stu1" / "feedback.md").is_file()
