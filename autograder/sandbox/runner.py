@@ -10,6 +10,7 @@ skipped on the next load. All of it within the submission's time budget.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import shutil
@@ -20,11 +21,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.sandbox import processes, transport
-from autograder.sandbox.attempt import Limits, Outcome, Watcher, describe_status
+from autograder.sandbox.attempt import Limits, Watcher
 from autograder.sandbox.client import ForkServer, ForkServerError
 from autograder.sandbox.harness import check_call
 from autograder.sandbox.isolation import isolation_report
-from autograder.sandbox.protocol import Call, CallResult, Chunk, SubmissionRun
+from autograder.sandbox.protocol import Call, Chunk, SubmissionRun
+from autograder.sandbox.submission import Budget, SubmissionState
 
 __all__ = ["Sandbox", "isolation_report"]
 
@@ -47,45 +49,6 @@ def _git_warnings(hidden: list[Path]) -> list[str]:
                     )
                 break
     return sorted(set(warnings))
-
-
-class _Submission:
-    """The state of one `Sandbox.run`."""
-
-    def __init__(self, labels: list[str], calls: Sequence[Call], deadline: float):
-        self.labels = labels
-        self.calls = list(calls)
-        self.deadline = deadline
-        self.results: list[CallResult | None] = [None] * len(calls)
-        self.skips: dict[tuple[int, int], str] = {}
-        self.next_call = 0
-        self.load_errors: list[str] | None = None
-        self.outputs: list[tuple[str, int]] = []
-        self.notes: list[str] = []
-        self.isolation: list[str] | None = None
-
-    def name(self, index: int) -> str:
-        return f"call {index + 1} ({self.calls[index].function})"
-
-    def advance(self) -> None:
-        """Moves `next_call` past the calls that have a result."""
-        while self.next_call < len(self.calls) and self.results[self.next_call] is not None:
-            self.next_call += 1
-
-    def current_call(self, outcome: Outcome) -> int | None:
-        """The call the child was running when it stopped, if any."""
-        if outcome.load_errors is None:
-            return None
-        index = self.next_call
-        while index < len(self.calls) and self.results[index] is not None:
-            index += 1
-        return index if index < len(self.calls) else None
-
-    def give_up(self, status: str, error: str) -> None:
-        for index, result in enumerate(self.results):
-            if result is None:
-                self.results[index] = CallResult(status, error=error)
-        self.next_call = len(self.calls)
 
 
 class Sandbox:
@@ -298,47 +261,33 @@ class Sandbox:
             check_call(call)
         started = time.monotonic()
         server = self._current_server()
-        submission = _Submission(labels, calls, started + self.submission_timeout)
+        budget = Budget(self.load_timeout, self.submission_timeout, self.call_timeout,
+                        self.output_cap)
+        submission = SubmissionState(chunks, calls, started + self.submission_timeout, budget)
         uid = self._allocate_uid()
         base = Path(tempfile.mkdtemp(prefix="submission-", dir=self._root))
         os.chmod(base, 0o711)
         try:
-            self._run_attempts(server, submission, chunks, uid, base)
+            self._run_attempts(server, submission, uid, base)
         finally:
             self._release_uid(uid)
             shutil.rmtree(base, ignore_errors=True)
-        return self._summary(submission, time.monotonic() - started)
+        return submission.summary(time.monotonic() - started, self._isolation_notes())
 
-    def _job(self, chunks: list[Chunk], submission: _Submission) -> dict:
-        return {
-            "chunks": [[chunk.label, chunk.code] for chunk in chunks],
-            "calls": [
-                {"function": call.function, "args": tuple(call.args), "kwargs": dict(call.kwargs),
-                 "adapter": call.adapter, "options": dict(call.options),
-                 "timeout": call.timeout}
-                for call in submission.calls
-            ],
-            "first_call": submission.next_call,
-            "skips": [[chunk, statement, message]
-                      for (chunk, statement), message in submission.skips.items()],
-        }
-
-    def _run_attempts(self, server: ForkServer, submission: _Submission, chunks: list[Chunk],
-                      uid: int | None, base: Path) -> None:
+    def _run_attempts(self, server: ForkServer, submission: SubmissionState, uid: int | None,
+                      base: Path) -> None:
         owner = processes.Owner(uid=uid)
-        number = 0
-        while True:
+        limits = self._limits(submission.calls)
+        for number in itertools.count():
             if time.monotonic() >= submission.deadline:
-                self._out_of_time(submission, None)
+                submission.out_of_time(None)
                 return
-            folder = self._prepare_folder(base, number, self._job(chunks, submission), uid)
-            number += 1
-            watcher = Watcher(server, folder, self._spec(folder, uid), owner,
-                              self._limits(submission.calls),
+            folder = self._prepare_folder(base, number, submission.job(), uid)
+            watcher = Watcher(server, folder, self._spec(folder, uid), owner, limits,
                               submission.deadline)
             outcome = watcher.run(submission.next_call, len(submission.calls), self.root_mode)
             shutil.rmtree(folder, ignore_errors=True)
-            if not self._absorb(submission, outcome, chunks, number):
+            if not submission.absorb(outcome):
                 return
             if outcome.reason == "server_died":
                 try:
@@ -347,144 +296,14 @@ class Sandbox:
                     submission.give_up("crashed", f"the sandbox stopped: {error}")
                     return
 
-    def _absorb(self, submission: _Submission, outcome: Outcome, chunks: list[Chunk],
-                number: int) -> bool:
-        """Takes in an attempt's outcome; returns whether to start another."""
-        if number > 1:
-            outcome.output = f"[sandbox: fresh process, attempt {number}]\n" + outcome.output
-        submission.outputs.append((outcome.output, outcome.output_more))
-        if submission.isolation is None:
-            submission.isolation = outcome.isolation
-        if outcome.load_errors is not None:
-            submission.load_errors = outcome.load_errors
-        for index, result in outcome.results.items():
-            submission.results[index] = result
-        submission.advance()
-        current = submission.current_call(outcome)
-        if outcome.reason == "spawn_failed":
-            submission.give_up("crashed", "the sandbox could not start a process: "
-                                          f"{outcome.message}")
-            submission.notes.append(f"sandbox failure: {outcome.message}")
-            return False
-        if outcome.reason == "budget":
-            self._out_of_time(submission, current, outcome)
-            return False
-        if outcome.progress.phase == "start" and outcome.load_errors is None:
-            lines = outcome.log.strip().splitlines()
-            detail = lines[-1] if lines else describe_status(outcome.status)
-            submission.give_up("crashed", f"the sandbox could not set up: {detail}")
-            submission.notes.append("sandbox set-up failed: " + outcome.log.strip()[-1500:])
-            return False
-        if outcome.load_errors is None:  # stopped while loading
-            return self._skip_statement(submission, outcome, chunks)
-        if current is None:  # every call has its result
-            return False
-        what = self._call_failure(submission, outcome, current)
-        if submission.next_call < len(submission.calls):
-            submission.notes.append(f"restarted after {submission.name(current)} {what}")
-            return True
-        return False
-
-    def _call_failure(self, submission: _Submission, outcome: Outcome, current: int) -> str:
-        """Records the result of the call an attempt stopped in; says what happened."""
-        reason = outcome.reason
-        if reason == "call_timeout":
-            limit = self.call_timeout(submission.calls[current])
-            result = CallResult("timeout", error=f"took longer than {limit:g} s",
-                                seconds=outcome.seconds_in_phase)
-            what = "timed out"
-        elif reason == "memory":
-            result = CallResult("crashed", error=outcome.message,
-                                seconds=outcome.seconds_in_phase)
-            what = "used too much memory"
-        elif reason == "server_died":
-            result = CallResult("crashed", error="the sandbox's fork server died")
-            what = "was interrupted by the fork server's death"
-        else:
-            how = describe_status(outcome.status)
-            result = CallResult("crashed", error=f"{how} during the call",
-                                seconds=outcome.seconds_in_phase)
-            what = f"crashed ({how})"
-        submission.results[current] = result
-        submission.advance()
-        return what
-
-    def _skip_statement(self, submission: _Submission, outcome: Outcome,
-                        chunks: list[Chunk]) -> bool:
-        chunk, statement, line = outcome.progress.numbers
-        if outcome.progress.phase != "load" or chunk >= len(chunks) or (
-            (chunk, statement) in submission.skips
-        ):
-            submission.give_up("crashed", "loading the submission failed: "
-                                          f"{describe_status(outcome.status)}")
-            return False
-        label = chunks[chunk].label
-        if outcome.reason == "load_timeout":
-            why = f"took longer than {self.load_timeout:g} s"
-            submission.notes.append(
-                f"load took longer than {self.load_timeout:g} s; top-level code was stopped "
-                f"(line {line} of {label}) and skipped on a fresh start"
-            )
-        elif outcome.reason == "memory":
-            why = outcome.message
-            submission.notes.append(f"top-level code at line {line} of {label} {why}; "
-                                    "it was skipped on a fresh start")
-        else:
-            why = f"took the process down ({describe_status(outcome.status)})"
-            submission.notes.append(f"top-level code at line {line} of {label} {why}; "
-                                    "it was skipped on a fresh start")
-        submission.skips[(chunk, statement)] = f"top-level code stopped at line {line}: {why}"
-        return True
-
-    def _out_of_time(self, submission: _Submission, current: int | None,
-                     outcome: Outcome | None = None) -> None:
-        budget = f"the submission's time budget of {self.submission_timeout:g} s ran out"
-        if current is not None:
-            submission.results[current] = CallResult(
-                "timeout", error=budget,
-                seconds=outcome.seconds_in_phase if outcome is not None else 0.0,
-            )
-        loading = submission.load_errors is None
-        left = sum(result is None for result in submission.results)
-        if loading:
-            submission.notes.append(f"{budget} while loading the submission")
-            submission.give_up("not_run", f"not run: {budget} while loading the submission")
-        else:
-            if left:
-                submission.notes.append(f"{budget}; {left} call(s) not run")
-            submission.give_up("not_run", f"not run: {budget}")
-
-    def _summary(self, submission: _Submission, seconds: float) -> SubmissionRun:
-        texts = [text for text, _ in submission.outputs]
-        output = "\n".join(text for text in texts if text)
-        more = sum(count for _, count in submission.outputs)
-        if len(output) > self.output_cap:
-            more += len(output) - self.output_cap
-            output = output[: self.output_cap]
-        if more:
-            output += f"\n[... {more} more characters cut]"
-        isolation = list(submission.isolation or [
-            "isolation report missing: the sandbox did not write it, or the student code "
-            "removed it"
-        ])
-        isolation.append(
+    def _isolation_notes(self) -> list[str]:
+        """The grader's own lines for `SubmissionRun.isolation`."""
+        notes = [
             f"time limits enforced by the grader with SIGKILL: {self.case_timeout:g} s per call, "
             f"{self.load_timeout:g} s to load, {self.submission_timeout:g} s in all"
-        )
+        ]
         leaked = self.server_info.get("leaked") or []
         if leaked:
-            isolation.append("WARNING: the fork server had loaded " + ", ".join(leaked)
-                             + "; student code could read them in its memory")
-        isolation.extend(self._warnings)
-        load_errors = submission.load_errors
-        if load_errors is None:  # no load finished: say what is known
-            load_errors = [f"{submission.labels[chunk]}: {message}"
-                           for (chunk, _), message in sorted(submission.skips.items())]
-            load_errors.append("loading the submission did not finish")
-        return SubmissionRun(
-            load_errors=list(load_errors),
-            calls=[result or CallResult("not_run", error="not run") for result in
-                   submission.results],
-            output=output, seconds=seconds, notes=submission.notes, isolation=isolation,
-        )
-
+            notes.append("WARNING: the fork server had loaded " + ", ".join(leaked)
+                         + "; student code could read them in its memory")
+        return notes + self._warnings
