@@ -5,17 +5,21 @@ by a hand-written optimizer. Under `MirroredStrategy` each replica sees a
 different part of the batch and so computes a different gradient; before any
 update the replicas must add their gradients up (an *all-reduce*) so that every
 copy of a parameter takes the same step. Keras optimizers do this for you; the
-`SGD` below does it in the open.
+`SGD` and `Adam` below do it in the open.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 
 import tensorflow as tf
 
+LearningRate = float | Callable[[tf.Tensor], tf.Tensor]
+"""A fixed step size, or a schedule: a function of the step number (0, 1, ...)."""
 
-def parameter(initial_value, name: str | None = None) -> tf.Variable:
+
+def parameter(initial_value, name: str | None = None, *, trainable: bool = True) -> tf.Variable:
     """Creates a trainable parameter that a hand-written optimizer may update.
 
     Create parameters inside ``strategy.scope()`` so that each replica gets its
@@ -26,14 +30,16 @@ def parameter(initial_value, name: str | None = None) -> tf.Variable:
     Args:
         initial_value: Tensor or array with the parameter's initial value.
         name: Optional variable name.
+        trainable: False for an optimizer's own state (moments, step count),
+            which the gradient tape should not watch.
 
     Returns:
-        A trainable `tf.Variable` (a mirrored variable inside a strategy scope).
+        A `tf.Variable` (a mirrored variable inside a strategy scope).
     """
     return tf.Variable(
         initial_value,
         name=name,
-        trainable=True,
+        trainable=trainable,
         aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
     )
 
@@ -68,8 +74,141 @@ class SGD:
             grads_and_vars: Pairs of (gradient, variable).
         """
         grads, variables = zip(*grads_and_vars, strict=True)
-        context = tf.distribute.get_replica_context()
-        if context is not None and context.num_replicas_in_sync > 1:
-            grads = context.all_reduce(tf.distribute.ReduceOp.SUM, list(grads))
+        grads = _all_reduce(grads)
         for grad, variable in zip(grads, variables, strict=True):
             variable.assign_sub(self.learning_rate * grad)
+
+
+def _all_reduce(grads: list[tf.Tensor]) -> list[tf.Tensor]:
+    """Adds up the replicas' gradients (nothing to do with a single replica)."""
+    context = tf.distribute.get_replica_context()
+    if context is not None and context.num_replicas_in_sync > 1:
+        return context.all_reduce(tf.distribute.ReduceOp.SUM, list(grads))
+    return list(grads)
+
+
+def cosine_decay(learning_rate: float, decay_steps: int) -> Callable[[tf.Tensor], tf.Tensor]:
+    """A learning-rate schedule that falls from `learning_rate` to 0 along a cosine.
+
+    ``lr(step) = learning_rate * (1 + cos(pi * min(step, decay_steps) / decay_steps)) / 2``:
+    large steps while far from a minimum, ever smaller ones as training ends.
+    The same schedule as ``keras.optimizers.schedules.CosineDecay(learning_rate,
+    decay_steps)``.
+
+    Args:
+        learning_rate: The initial learning rate, positive.
+        decay_steps: Steps over which it falls to 0, at least 1.
+
+    Returns:
+        ``lr(step)``, a function of the step number (a scalar tensor).
+
+    Raises:
+        ValueError: If an argument is out of range.
+    """
+    if learning_rate <= 0:
+        raise ValueError(f"The learning rate must be positive, got {learning_rate}.")
+    if decay_steps < 1:
+        raise ValueError(f"decay_steps must be at least 1, got {decay_steps}.")
+
+    def schedule(step):
+        fraction = tf.minimum(tf.cast(step, tf.float32), float(decay_steps)) / decay_steps
+        return learning_rate * 0.5 * (1.0 + tf.cos(math.pi * fraction))
+
+    return schedule
+
+
+class Adam:
+    """Adam (Kingma and Ba, 2015), written out.
+
+    Adam keeps two running averages per parameter, of the gradient (the first
+    moment ``m``, a momentum) and of its square (the second moment ``v``), and
+    moves each parameter by ``m / sqrt(v)``: every coordinate gets a step of
+    about the learning rate, whatever the scale of its gradient. At step t
+    (counting from 1)::
+
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g**2
+        w -= lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)
+
+    The factor with ``beta**t`` undoes the bias of averages that start at 0.
+    This is exactly the update of ``keras.optimizers.Adam`` with the same
+    arguments. Like `SGD`, it first adds up the replicas' gradients, and its
+    state variables are mirrored like the parameters.
+
+    Args:
+        learning_rate: Step size, or a schedule ``lr(step)`` such as `cosine_decay`.
+        beta_1: Decay rate of the first-moment average, in [0, 1).
+        beta_2: Decay rate of the second-moment average, in [0, 1).
+        epsilon: Added to ``sqrt(v)`` to avoid dividing by 0.
+
+    Raises:
+        ValueError: If an argument is out of range.
+    """
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+    ):
+        if not callable(learning_rate) and learning_rate <= 0:
+            raise ValueError(f"The learning rate must be positive, got {learning_rate}.")
+        for name, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not 0 <= beta < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {beta}.")
+        if epsilon <= 0:
+            raise ValueError(f"epsilon must be positive, got {epsilon}.")
+        self.learning_rate = learning_rate
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.iterations: tf.Variable | None = None
+        self._moments: dict[int, tuple[tf.Variable, tf.Variable]] = {}
+
+    def build(self, variables: Iterable[tf.Variable]) -> None:
+        """Creates the step counter and the two moments of every variable.
+
+        Call it inside ``strategy.scope()`` (`train_scratch` does), so that the
+        state is mirrored like the parameters.
+
+        Args:
+            variables: The parameters the optimizer will update.
+        """
+        if self.iterations is None:
+            self.iterations = parameter(tf.constant(0, tf.int64), "iterations", trainable=False)
+        for variable in variables:
+            key = id(variable)
+            if key not in self._moments:
+                name = variable.name.split(":")[0]
+                self._moments[key] = (
+                    parameter(tf.zeros_like(variable), f"{name}_m", trainable=False),
+                    parameter(tf.zeros_like(variable), f"{name}_v", trainable=False),
+                )
+
+    def current_learning_rate(self) -> tf.Tensor:
+        """The step size of the next update."""
+        if callable(self.learning_rate):
+            return tf.cast(self.learning_rate(self.iterations), tf.float32)
+        return tf.constant(self.learning_rate, tf.float32)
+
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[tf.Tensor, tf.Variable]]) -> None:
+        """Applies one update; call it inside `strategy.run` or outside any strategy.
+
+        Args:
+            grads_and_vars: Pairs of (gradient, variable).
+
+        Raises:
+            RuntimeError: If `build` was not called for these variables.
+        """
+        grads, variables = zip(*grads_and_vars, strict=True)
+        if self.iterations is None or any(id(v) not in self._moments for v in variables):
+            raise RuntimeError("Call Adam.build(variables) before applying gradients to them.")
+        grads = _all_reduce(grads)
+        learning_rate = self.current_learning_rate()
+        step = tf.cast(self.iterations + 1, tf.float32)
+        alpha = learning_rate * tf.sqrt(1.0 - self.beta_2**step) / (1.0 - self.beta_1**step)
+        for grad, variable in zip(grads, variables, strict=True):
+            m, v = self._moments[id(variable)]
+            m.assign_add((grad - m) * (1.0 - self.beta_1))
+            v.assign_add((tf.square(grad) - v) * (1.0 - self.beta_2))
+            variable.assign_sub(alpha * m / (tf.sqrt(v) + self.epsilon))
+        self.iterations.assign_add(1)

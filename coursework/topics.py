@@ -17,6 +17,9 @@ from types import ModuleType
 
 TOPICS: dict[str, str] = {
     "linear_regression": "coursework.linear_regression",
+    "softmax_regression": "coursework.softmax_regression",
+    "mlp": "coursework.mlp",
+    "dropout_mlp": "coursework.dropout_mlp",
 }
 """Topic name to lecture module."""
 

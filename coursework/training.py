@@ -2,8 +2,9 @@
 
 Both take the same data and hyperparameters and return the same history: one
 record per epoch with the training loss and metrics (and ``val_`` versions when
-validation data is given), the epoch's wall time in seconds and its throughput
-in examples per second. Both run under a `tf.distribute.MirroredStrategy`.
+validation data is given), the wall time of the epoch's training in seconds
+(validation excluded) and its throughput in examples per second. Both run
+under a `tf.distribute.MirroredStrategy`.
 
 * `train_concise` is the Keras way: build and ``compile`` the model inside
   ``strategy.scope()``, then ``fit``. Keras splits each batch between the
@@ -29,6 +30,9 @@ from coursework.data import count_examples
 History = list[dict[str, float]]
 """One dict per epoch: ``epoch``, ``loss``, metrics, ``seconds``, ``examples_per_second``."""
 
+_PROGRESS_INTERVAL = 0.25
+"""Seconds between progress-bar refreshes of the scratch loop."""
+
 PerExampleFn = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
 """``fn(labels, predictions)`` returning one value per example, shape ``(batch,)``."""
 
@@ -48,7 +52,7 @@ def set_seed(seed: int) -> None:
 
 
 class _EpochClock(keras.callbacks.Callback):
-    """Adds wall time and throughput to the logs Keras keeps per epoch."""
+    """Adds training time and throughput to the logs Keras keeps per epoch."""
 
     def __init__(self, examples_per_epoch: int):
         super().__init__()
@@ -57,9 +61,16 @@ class _EpochClock(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
+        self._training_end = None
+
+    def on_test_begin(self, logs=None):
+        # fit evaluates the validation data before it ends the epoch; like the
+        # scratch loop, time the training alone.
+        if self._training_end is None:
+            self._training_end = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        seconds = time.perf_counter() - self._start
+        seconds = (self._training_end or time.perf_counter()) - self._start
         record = {"epoch": epoch + 1}
         record.update({name: float(value) for name, value in (logs or {}).items()})
         record["seconds"] = seconds
@@ -172,9 +183,14 @@ def train_scratch(
         return sums
 
     @tf.function
-    def train_step(features, labels):
+    def train_step(iterator, totals):
+        # Taking the batch inside the compiled step, as Keras's fit does, saves
+        # the Python work of fetching it, and accumulating the sums in the
+        # graph keeps them on the device: no step waits for the previous one.
+        features, labels = next(iterator)
         per_replica = strategy.run(replica_step, args=(features, labels))
-        return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+        sums = strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+        return {name: totals[name] + sums[name] for name in totals}
 
     evaluate = make_evaluator(model, loss, metrics) if validation_data is not None else None
     distributed = strategy.experimental_distribute_dataset(train_data)
@@ -185,18 +201,25 @@ def train_scratch(
         if verbose:
             print(f"Epoch {epoch}/{epochs}")
         progress = keras.utils.Progbar(steps if steps > 0 else None, verbose=verbose)
-        start = time.perf_counter()
-        totals: dict[str, float] = {}
-        for step, (features, labels) in enumerate(distributed, start=1):
-            sums = train_step(features, labels)
-            for name, value in sums.items():
-                totals[name] = totals.get(name, 0.0) + value
-            if verbose == 1:
+        start = last_update = time.perf_counter()
+        totals = {name: tf.constant(0.0) for name in ["loss", *metrics, "count"]}
+        iterator = iter(distributed)
+        step = 0
+        while steps < 0 or step < steps:  # a negative cardinality means unknown
+            try:
+                totals = train_step(iterator, totals)
+            except tf.errors.OutOfRangeError:
+                break
+            step += 1
+            # Reading the loss waits for the step: refresh the bar a few times a second.
+            if verbose == 1 and time.perf_counter() - last_update >= _PROGRESS_INTERVAL:
                 progress.update(step, [("loss", float(totals["loss"] / totals["count"]))])
+                last_update = time.perf_counter()
+        totals = {name: float(value) for name, value in totals.items()}
         seconds = time.perf_counter() - start
-        count = float(totals["count"])
+        count = totals["count"]
         record = {"epoch": epoch}
-        record.update({name: float(totals[name]) / count for name in ["loss", *metrics]})
+        record.update({name: totals[name] / count for name in ["loss", *metrics]})
         if evaluate is not None:
             validation = evaluate(validation_data)
             record.update({f"val_{name}": value for name, value in validation.items()})
@@ -232,10 +255,11 @@ def make_evaluator(
         return sums
 
     def evaluate(dataset: tf.data.Dataset) -> dict[str, float]:
-        totals: dict[str, float] = {}
+        totals: dict[str, tf.Tensor] = {}
         for features, labels in dataset:
             for name, value in batch_sums(features, labels).items():
-                totals[name] = totals.get(name, 0.0) + float(value)
+                totals[name] = totals[name] + value if name in totals else value
+        totals = {name: float(value) for name, value in totals.items()}
         count = totals.pop("count")
         return {name: value / count for name, value in totals.items()}
 
