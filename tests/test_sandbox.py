@@ -87,9 +87,9 @@ def leftover_processes(run):
 
 def test_good_submission_values_round_trip_with_dtypes_shapes_and_tuples(sandbox):
     X, w = np.arange(6.0).reshape(3, 2), np.array([[1.0], [2.0]])
-    run = good(sandbox, Call("kinds"), Call("linreg", (Tensor(X), Tensor(w), 0.5)))
+    run = good(sandbox, Call("kinds"), Call("wander"), Call("linreg", (Tensor(X), Tensor(w), 0.5)))
     assert run.load_errors == []
-    assert [call.status for call in run.calls] == ["ok", "ok"], run.calls
+    assert [call.status for call in run.calls] == ["ok", "ok", "ok"], run.calls
     value = run.calls[0].value
     assert value["int16"].dtype == np.int16 and value["int16"].shape == (2, 3)
     assert value["bool"].dtype == bool
@@ -102,7 +102,7 @@ def test_good_submission_values_round_trip_with_dtypes_shapes_and_tuples(sandbox
     assert value["nested"] == [(1, [2, (3,)]), {"a": ()}]
     assert value["strings"].tolist() == ["ab", "c"]
     assert value["empty"].shape == (0, 4) and value["empty"].dtype == np.float32
-    np.testing.assert_allclose(run.calls[1].value, X @ w + 0.5)
+    np.testing.assert_allclose(run.calls[2].value, X @ w + 0.5)  # written after a chdir
     assert "loading good.py" in run.output
     assert any("uid" in line for line in run.isolation) or not ROOT
     assert run.notes == []
@@ -188,6 +188,17 @@ def test_children_start_clean_not_with_the_graders_tensorflow_state(sandbox):
     assert run.calls[0].value == {"logical_cpus": 1, "intra_op": 1, "inter_op": 1,
                                   "name": "submission"}
     assert sandbox.server_info["leaked"] == []
+
+
+def test_malformed_requests_are_the_graders_errors(sandbox):
+    with pytest.raises(ValueError, match="unique"):
+        sandbox.run([Chunk("a", ""), Chunk("a", "")], [])
+    with pytest.raises(ValueError, match="Unknown adapter"):
+        sandbox.run([Chunk("a", "")], [Call("f", adapter="magic")])
+    with pytest.raises(ValueError, match="timeout"):
+        sandbox.run([Chunk("a", "")], [Call("f", timeout=-1)])
+    with pytest.raises(ValueError, match="cannot send"):
+        sandbox.run([Chunk("a", "")], [Call("f", (object(),))])
 
 
 # -- load errors -------------------------------------------------------------

@@ -184,13 +184,13 @@ def _call(namespace: dict, call: Call, labels: list[str], memory_limit_mb: int) 
     return result | {"value": value}
 
 
-def _write_result(index: int, result: dict, max_bytes: int) -> None:
+def _write_result(workdir: str, index: int, result: dict, max_bytes: int) -> None:
     value = result.pop("value")
     try:
-        transport.write_message(".", f"call_{index}", value, result, max_bytes=max_bytes)
+        transport.write_message(workdir, f"call_{index}", value, result, max_bytes=max_bytes)
     except (transport.TransportError, OSError, MemoryError, RecursionError) as error:
         result.update(status="error", error=f"the result could not be sent: {error}")
-        transport.write_message(".", f"call_{index}", None, result, max_bytes=max_bytes)
+        transport.write_message(workdir, f"call_{index}", None, result, max_bytes=max_bytes)
 
 
 def _prepare(spec: dict) -> tuple[dict, Progress]:
@@ -230,8 +230,9 @@ def _run(spec: dict) -> int:
     sys.modules[MODULE_NAME] = module
     namespace = module.__dict__
     load_errors = _load(job, namespace, progress)
+    workdir = spec["workdir"]  # absolute: the student code may change directory
     transport.write_message(
-        ".", "load", load_errors, {"dropped_output": progress.dropped},
+        workdir, "load", load_errors, {"dropped_output": progress.dropped},
         max_bytes=spec["result_limit_bytes"],
     )
     labels = [label for label, _ in job["chunks"]]
@@ -240,7 +241,7 @@ def _run(spec: dict) -> int:
         call = Call(**job["calls"][index])
         result = _call(namespace, call, labels, spec["memory_limit_mb"])
         _flush()
-        _write_result(index, result, spec["result_limit_bytes"])
+        _write_result(workdir, index, result, spec["result_limit_bytes"])
     _flush()
     progress.set("done", 0, 0, 0)
     return 0

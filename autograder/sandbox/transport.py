@@ -88,7 +88,7 @@ class _Encoder:
         if self.allow_markers and kind in (Tensor, Variable):
             tag = "__tensor__" if kind is Tensor else "__variable__"
             return {tag: self.array(np.asarray(value.array))}
-        raise TransportError(f"cannot send a {kind.__name__} (only plain data)")
+        raise TransportError(f"cannot send a value of type {kind.__name__} (only plain data)")
 
 
 def write_message(
