@@ -282,7 +282,12 @@ class Sandbox:
             if time.monotonic() >= submission.deadline:
                 submission.out_of_time(None)
                 return
-            folder = self._prepare_folder(base, number, submission.job(), uid)
+            try:
+                folder = self._prepare_folder(base, number, submission.job(), uid)
+            except OSError as error:  # the sandbox was closed meanwhile, or the disk is full
+                submission.give_up("crashed", f"the sandbox could not prepare a work folder: "
+                                              f"{error.strerror or error}")
+                return
             watcher = Watcher(server, folder, self._spec(folder, uid), owner, limits,
                               submission.deadline)
             outcome = watcher.run(submission.next_call, len(submission.calls), self.root_mode)
