@@ -239,7 +239,7 @@ def test_student_errors_name_the_line_and_keep_a_short_traceback(sandbox):
 
 def test_a_loop_that_ignores_signals_times_out_and_the_next_call_runs(sandbox):
     started = time.monotonic()
-    run = hostile(sandbox, Call("spin"), Call("identity", (7,)), Call("spin", timeout=0.5))
+    run = hostile(sandbox, Call("spin"), Call("identity", (7,)), Call("spin_again", timeout=0.5))
     assert run.calls[0].status == "timeout"
     assert run.calls[0].error == f"took longer than {CASE_TIMEOUT:g} s"
     assert run.calls[0].seconds < CASE_TIMEOUT + 1
@@ -277,11 +277,24 @@ def test_a_load_that_never_finishes_ends_with_not_run_calls(sandbox):
 
 
 def test_the_submission_budget_ends_with_timeout_and_not_run(sandbox):
-    run = hostile(sandbox, *[Call("spin")] * 6, Call("identity", (1,)))
+    spinners = "".join(f"def spin{n}():\n    while True:\n        pass\n" for n in range(6))
+    code = spinners + "def identity(x):\n    return x\n"
+    calls = [Call(f"spin{n}") for n in range(6)] + [Call("identity", (1,))]
+    run = sandbox.run([Chunk("spinners.py", code)], calls)
     statuses = [call.status for call in run.calls]
     assert statuses[:3] == ["timeout"] * 3
     assert statuses[-1] == "not_run" and "time budget" in run.calls[-1].error
     assert run.seconds < SUBMISSION_TIMEOUT + 2
+
+
+def test_after_a_timeout_the_same_functions_other_cases_are_skipped(sandbox):
+    started = time.monotonic()
+    run = hostile(sandbox, Call("spin"), Call("identity", (1,)), Call("spin"), Call("spin"),
+                  Call("identity", (2,)))
+    assert time.monotonic() - started < 2 * CASE_TIMEOUT + 2
+    assert [call.status for call in run.calls] == ["timeout", "ok", "not_run", "not_run", "ok"]
+    assert run.calls[2].error.startswith("skipped: an earlier case of the same function took")
+    assert [run.calls[1].value, run.calls[4].value] == [1, 2]
 
 
 def test_a_memory_hog_is_killed_and_grading_goes_on(sandbox):

@@ -169,9 +169,8 @@ def collect(outcome: Outcome, folder: int, first_call: int, calls: int, limits: 
     outcome.load_errors, dropped = _load_errors(folder, limits)
     for index in range(first_call, calls):
         result = _call_result(folder, index, limits)
-        if result is None:
-            break
-        outcome.results[index] = result
+        if result is not None:  # none for the call it died in, and for calls it was told to skip
+            outcome.results[index] = result
     outcome.output, more = transport.read_text(folder, "output.txt", limits.output_cap)
     outcome.output_more = more + max(dropped, outcome.progress.dropped)
     outcome.isolation = _isolation(folder, root_mode)

@@ -62,6 +62,8 @@ class SubmissionState:
                 for call in self.calls
             ],
             "first_call": self.next_call,
+            "settled_calls": [index for index in range(self.next_call, len(self.calls))
+                              if self.results[index] is not None],
             "skips": [[chunk, statement, message]
                       for (chunk, statement), message in self.skips.items()],
         }
@@ -95,7 +97,8 @@ class SubmissionState:
         if outcome.load_errors is not None:
             self.load_errors = outcome.load_errors
         for index, result in outcome.results.items():
-            self.results[index] = result
+            if self.results[index] is None:  # never overrule what the grader settled
+                self.results[index] = result
         self._advance()
         loaded = outcome.load_errors is not None
         current = self.next_call if loaded and self.next_call < len(self.calls) else None
@@ -129,6 +132,8 @@ class SubmissionState:
             limit = self.budget.call_timeout(self.calls[current])
             result = CallResult("timeout", error=f"took longer than {limit:g} s", seconds=seconds)
             what = "timed out"
+            self._skip_rest_of(current, f"skipped: an earlier case of the same function took "
+                                        f"longer than {limit:g} s")
         elif outcome.reason == "memory":
             result = CallResult("crashed", error=outcome.message, seconds=seconds)
             what = "used too much memory"
@@ -142,6 +147,17 @@ class SubmissionState:
         self.results[current] = result
         self._advance()
         return what
+
+    def _skip_rest_of(self, current: int, error: str) -> None:
+        """Settles the later calls of the same function as not run.
+
+        A function that hung once would most likely hang again; waiting out its
+        time limit for each of its other cases would only delay the grading.
+        """
+        function = self.calls[current].function
+        for index in range(current + 1, len(self.calls)):
+            if self.calls[index].function == function and self.results[index] is None:
+                self.results[index] = CallResult("not_run", error=error)
 
     def _skip_statement(self, outcome: Outcome) -> bool:
         """Marks the top-level statement an attempt stopped in to be skipped."""
