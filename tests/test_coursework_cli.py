@@ -28,7 +28,7 @@ def test_train_writes_metrics_json_and_plot(tmp_path, capsys):
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["train", "linear_regresion"], "Unknown topic 'linear_regresion'. Known topics: linear_regression"),
+        (["train", "linear_regresion"], "Unknown topic 'linear_regresion'. Known topics: "),
         (["train", "linear_regression", "--epochs", "-2"], "--epochs must be at least 1, got -2"),
         (["train", "linear_regression", "--lr", "0"], "--lr must be positive"),
         (["train", "linear_regression", "--batch-size", "0"], "--batch-size must be at least 1"),
