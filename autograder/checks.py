@@ -40,7 +40,11 @@ class Case:
         expected: The expected output as plain data. Left out, it is computed
             by the grader from the reference solution (hidden cases only).
         public: Whether ``autograder check`` runs this case for students; public
-            cases need a literal `expected` or a property comparison.
+            cases need a literal `expected`, a property comparison or `raises`.
+        raises: The name of the exception the call must raise ("ValueError"),
+            for inputs the function must reject; None when it must return.
+            Such a case passes exactly when the call raises an exception of
+            that type name; it is never run on the reference solution.
     """
 
     name: str
@@ -48,6 +52,19 @@ class Case:
     kwargs: dict = dataclasses.field(default_factory=dict)
     expected: Any = NO_EXPECTED
     public: bool = False
+    raises: str | None = None
+
+    def raised_expected(self, error: str | None) -> bool:
+        """Whether an error summary ("ValueError: ...") is the exception this case wants.
+
+        Args:
+            error: The summary of what the call raised, type name first, as the
+                sandbox reports it (None when nothing was raised).
+        """
+        if self.raises is None or not error:
+            return False
+        name = error.split(":", 1)[0].split(" (", 1)[0].strip()
+        return name == self.raises
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,10 +75,14 @@ class Hint:
         message: What the student probably did and how to fix it.
         applies: ``applies(case, got, expected) -> bool`` on plain data; it must
             not raise on odd outputs (exceptions count as False).
+        on_error: Whether the hint is about calls that raised instead of
+            returning: then `applies` gets the error summary (a str such as
+            ``"InvalidArgumentError: ... (line 3)"``) as `got`.
     """
 
     message: str
     applies: Callable[[Case, Any, Any], bool]
+    on_error: bool = False
 
     def matches(self, case: Case, got: Any, expected: Any) -> bool:
         """Whether this hint applies, treating any exception as no."""
@@ -108,10 +129,15 @@ class FunctionCheck:
         """The sandbox call for `case`."""
         return Call(self.function, case.args, dict(case.kwargs), self.adapter, dict(self.options))
 
-    def hint_for(self, case: Case, got: Any, expected: Any) -> str | None:
-        """The first hint that applies to a failing output, if any."""
+    def hint_for(self, case: Case, got: Any, expected: Any, *, error: bool = False) -> str | None:
+        """The first hint that applies to a failing output, if any.
+
+        With `error`, `got` is the summary of the error the call raised, and
+        only the hints marked `Hint.on_error` are considered; otherwise only
+        the others.
+        """
         for hint in self.hints:
-            if hint.matches(case, got, expected):
+            if hint.on_error == error and hint.matches(case, got, expected):
                 return hint.message
         return None
 

@@ -120,7 +120,7 @@ def expected_outputs(
     reference = None
     expected = []
     for check, case in pairs:
-        if case.expected is not NO_EXPECTED or not check.needs_reference:
+        if case.expected is not NO_EXPECTED or not check.needs_reference or case.raises:
             expected.append(None if case.expected is NO_EXPECTED else case.expected)
             continue
         if reference is None:
@@ -135,6 +135,8 @@ def expected_outputs(
 def judge(check: FunctionCheck, case: Case, expected: Any, result: CallResult) -> CaseOutcome:
     """Compares one call's result with its expected output."""
     outcome = CaseOutcome(case=case.name, passed=False, inputs=describe_inputs(case))
+    if case.raises:
+        return _judge_raises(check, case, result, outcome)
     if check.needs_reference or case.expected is not NO_EXPECTED:
         outcome.expected = describe(expected)
     if result.status != "ok":
@@ -143,6 +145,8 @@ def judge(check: FunctionCheck, case: Case, expected: Any, result: CallResult) -
             outcome.hint = (
                 f"Replace the `raise NotImplementedError` in {check.function} by your code."
             )
+        elif result.status == "error" and result.error:
+            outcome.hint = check.hint_for(case, result.error, expected, error=True)
         return outcome
     outcome.got = describe(result.value)
     try:
@@ -156,6 +160,30 @@ def judge(check: FunctionCheck, case: Case, expected: Any, result: CallResult) -
         return outcome
     outcome.message = problem
     outcome.hint = check.hint_for(case, result.value, expected)
+    return outcome
+
+
+def _judge_raises(
+    check: FunctionCheck, case: Case, result: CallResult, outcome: CaseOutcome
+) -> CaseOutcome:
+    """Judges a case whose call must raise `case.raises`."""
+    outcome.expected = f"raises {case.raises}"
+    if result.status == "ok":
+        outcome.got = describe(result.value)
+        outcome.message = (
+            f"{check.function} should raise {case.raises} for these inputs, "
+            f"but it returned {outcome.got}"
+        )
+        outcome.hint = check.hint_for(case, result.value, None)
+        return outcome
+    if result.status == "error" and case.raised_expected(result.error):
+        outcome.passed = True
+        return outcome
+    outcome.message = _failure_message(check, result)
+    if result.status == "error":
+        outcome.message += f"; it should raise {case.raises}"
+    if result.error and result.error.startswith("NotImplementedError"):
+        outcome.hint = f"Replace the `raise NotImplementedError` in {check.function} by your code."
     return outcome
 
 
