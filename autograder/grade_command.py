@@ -116,5 +116,6 @@ def grade_command(
     )
     isolation = next((grade.isolation for grade in grades if grade.isolation), [])
     if isolation:
-        print("Isolation: " + "; ".join(isolation))
+        print("Isolation of the student code:")
+        print("\n".join(f"  - {line}" for line in isolation))
     return 0

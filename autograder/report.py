@@ -200,7 +200,10 @@ def summary_table(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> st
         if not note:
             failed = [f.first_failure.message for f in grade.functions if f.first_failure]
             timeouts = [m for m in failed if "did not finish" in m or "crashed" in m]
-            note = timeouts[0] if timeouts else ""
+            if timeouts:
+                note = timeouts[0]
+            elif failed and grade.score == 0:  # say why a zero is a zero
+                note = failed[0]
         rows.append(
             [
                 grade.student,
