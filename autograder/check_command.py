@@ -35,14 +35,7 @@ def format_report(grade: SubmissionGrade) -> str:
         if failure is None:
             continue
         lines.append(f"      case: {failure.case}")
-        lines.append(f"      inputs: {failure.inputs}")
-        if failure.expected is not None:
-            lines.append(f"      expected: {failure.expected}")
-        if failure.got is not None:
-            lines.append(f"      got: {failure.got}")
-        lines.append(f"      problem: {failure.message}")
-        if failure.hint:
-            lines.append(f"      hint: {failure.hint}")
+        lines += [f"      {label}: {text}" for label, text in failure.details()]
     passed = sum(function.passed and bool(function.outcomes) for function in grade.functions)
     lines += ["", f"{passed} of {len(grade.functions)} functions pass their public checks."]
     if passed == len(grade.functions):

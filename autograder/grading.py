@@ -54,6 +54,12 @@ class CaseOutcome:
     got: str | None = None
     hint: str | None = None
 
+    def details(self) -> list[tuple[str, str]]:
+        """What a report shows of a failing case: (label, text) pairs in order."""
+        pairs = [("inputs", self.inputs), ("expected", self.expected), ("got", self.got),
+                 ("problem", self.message), ("hint", self.hint)]
+        return [(label, text) for label, text in pairs if text is not None]
+
 
 @dataclasses.dataclass
 class FunctionGrade:

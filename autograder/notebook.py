@@ -149,12 +149,5 @@ def format_function_report(grade, *, public: bool = True) -> str:
         lines.append(f"      {grade.function} has no {kind}cases to run.")
         return "\n".join(lines)
     lines.append(f"      case: {failure.case}")
-    lines.append(f"      inputs: {failure.inputs}")
-    if failure.expected is not None:
-        lines.append(f"      expected: {failure.expected}")
-    if failure.got is not None:
-        lines.append(f"      got: {failure.got}")
-    lines.append(f"      problem: {failure.message}")
-    if failure.hint:
-        lines.append(f"      hint: {failure.hint}")
+    lines += [f"      {label}: {text}" for label, text in failure.details()]
     return "\n".join(lines)

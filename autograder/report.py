@@ -89,14 +89,7 @@ def _function_output(function: FunctionGrade) -> str:
     failure = function.first_failure
     if failure is not None:
         lines.append(f"First failing case: {failure.case}")
-        lines.append(f"  inputs: {failure.inputs}")
-        if failure.expected is not None:
-            lines.append(f"  expected: {failure.expected}")
-        if failure.got is not None:
-            lines.append(f"  got: {failure.got}")
-        lines.append(f"  problem: {failure.message}")
-        if failure.hint:
-            lines.append(f"  hint: {failure.hint}")
+        lines += [f"  {label}: {text}" for label, text in failure.details()]
     return "\n".join(lines)
 
 
@@ -153,12 +146,7 @@ def feedback_markdown(grade: SubmissionGrade, assignment: str) -> str:
         failure = function.first_failure
         if failure is not None:
             lines += ["", f"First failing case: **{failure.case}**", ""]
-            lines.append(f"- inputs: {failure.inputs}")
-            if failure.expected is not None:
-                lines.append(f"- expected: {failure.expected}")
-            if failure.got is not None:
-                lines.append(f"- got: {failure.got}")
-            lines.append(f"- problem: {failure.message}")
+            lines += [f"- {label}: {text}" for label, text in failure.details() if label != "hint"]
             if failure.hint:
                 lines += ["", f"> Hint: {failure.hint}"]
         lines.append("")
