@@ -7,8 +7,10 @@ student submissions.
 
 import os
 import re
+import shutil
 import signal
 import socket
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -353,6 +355,20 @@ def test_hidden_paths_cannot_be_read(sandbox, secret):
     assert any(str(secret) in line for line in run.isolation)
     assert any(line.startswith("hid ") and str(REPO / "solutions") in line
                for line in run.isolation)
+
+
+@needs_root
+def test_folders_outside_the_system_and_python_are_emptied(sandbox):
+    """Another copy of the course elsewhere on the machine is out of reach too."""
+    other_copy = Path(tempfile.mkdtemp(prefix="coursekit-copy-", dir="/srv"))
+    try:
+        (other_copy / "linear_regression.py").write_text("def linreg(X, w, b): ...\n")
+        os.chmod(other_copy, 0o755)
+        run = hostile(sandbox, Call("read", (str(other_copy / "linear_regression.py"),)))
+    finally:
+        shutil.rmtree(other_copy)
+    assert run.calls[0].status == "error"
+    assert any(line.startswith("emptied ") and "/srv" in line for line in run.isolation)
 
 
 @needs_root

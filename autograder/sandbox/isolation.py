@@ -138,6 +138,14 @@ def _python_paths() -> list[str]:
     return sorted({os.path.realpath(path) for path in paths if os.path.isdir(path)})
 
 
+def _outermost(paths: list[str]) -> list[str]:
+    """The paths not inside another of them (binding those brings the rest along)."""
+    paths = sorted(set(paths))
+    return [path for path in paths
+            if not any(other != path and os.path.commonpath([other, path]) == other
+                       for other in paths)]
+
+
 def _private_ancestor(path: str) -> str | None:
     """The first folder above `path` that other users cannot enter, if any."""
     current = "/"
@@ -186,20 +194,59 @@ def _expose_python(report: list[str]) -> None:
                           f"({error.strerror}): imports not done by the fork server may fail")
 
 
+SYSTEM_FOLDERS = frozenset({
+    "bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run", "sbin", "sys",
+    "usr", "var", "tmp",
+})
+"""Top-level folders of the operating system, left as they are (``/tmp`` is made private)."""
+
+
+def _cover_other_folders(workdir: str, report: list[str]) -> None:
+    """Empties every top-level folder that is not the system's: ``/home``, ``/work``, ``/srv``...
+
+    Hiding the grader's own paths is not enough when the machine holds other
+    copies of the course (another checkout, a backup, a colleague's home), so
+    the student code sees only the system, the Python installation and its
+    own work folder: each other top-level folder is covered by an empty,
+    read-only tmpfs with just the needed folders inside bound back in.
+    """
+    needed = _outermost([workdir, *_python_paths()])
+    covered = []
+    for name in sorted(os.listdir("/")):
+        folder = os.path.join("/", name)
+        if name in SYSTEM_FOLDERS or os.path.islink(folder) or not os.path.isdir(folder):
+            continue
+        keep = [path for path in needed
+                if path != folder and os.path.commonpath([folder, path]) == folder]
+        if folder in needed:
+            continue
+        try:
+            _cover(folder, keep, "size=64k,mode=0755", read_only=True)
+            covered.append(folder)
+        except OSError as error:
+            report.append(f"could NOT empty {folder} ({error.strerror})")
+    if covered:
+        report.append(f"emptied {', '.join(covered)} but for the Python installation and the "
+                      "work folder")
+
+
 def _private_temporary_folders(workdir: str, report: list[str]) -> None:
     """Gives the process its own empty ``/tmp``, ``/var/tmp`` and ``/dev/shm``.
 
     Submissions can then neither see nor leave files for one another there;
-    the work folder, if it lies inside one of them, is bound back in.
+    the work folder and the Python installation (a virtual environment in
+    ``/tmp``, say), if they lie inside one of them, are bound back in.
     """
     private = []
+    needed = _outermost([workdir, *_python_paths()])
     for folder, size in (("/tmp", TMP_SIZE_MB), ("/var/tmp", TMP_SIZE_MB),
                          ("/dev/shm", SHM_SIZE_MB)):
         if not os.path.isdir(folder) or os.path.islink(folder):
             continue
-        inside = os.path.commonpath([folder, workdir]) == folder
+        keep = [path for path in needed
+                if path != folder and os.path.commonpath([folder, path]) == folder]
         try:
-            _cover(folder, [workdir] if inside else [], f"size={size}m,mode=1777", False)
+            _cover(folder, keep, f"size={size}m,mode=1777", False)
             private.append(f"{folder} ({size} MB)")
         except OSError as error:
             report.append(f"shared {folder} ({error.strerror})")
@@ -258,6 +305,7 @@ def _isolate_as_root(spec: dict, report: list[str]) -> None:
         report.append("no network (empty network namespace, loopback down)")
     if "mount" in namespaces:
         mount(None, "/", None, MS_REC | MS_PRIVATE)
+        _cover_other_folders(os.path.realpath(spec["workdir"]), report)
         _expose_python(report)
         _private_temporary_folders(os.path.realpath(spec["workdir"]), report)
         _hide_all(spec["hidden"], report)
@@ -283,6 +331,7 @@ def _isolate_in_user_namespace(spec: dict, report: list[str]) -> bool:
     _write("/proc/self/uid_map", f"0 {uid} 1")
     _write("/proc/self/gid_map", f"0 {gid} 1")
     mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _cover_other_folders(os.path.realpath(spec["workdir"]), report)
     _private_temporary_folders(os.path.realpath(spec["workdir"]), report)
     _hide_all(spec["hidden"], report)
     # A second user namespace locks those mounts (they can no longer be
