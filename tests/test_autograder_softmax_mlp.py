@@ -321,3 +321,19 @@ def test_error_hints_see_the_error_and_only_errors():
     assert wrong.hint == "on output"
     stub = judge(check, case, case.expected, CallResult("error", error="NotImplementedError"))
     assert "raise NotImplementedError" in stub.hint
+
+
+def test_a_compiled_model_is_refused():
+    """The model builders must return uncompiled models."""
+    from autograder.grading import check_function_in_process
+    from autograder.specs import load_spec
+    from solutions.mlp import build_mlp
+
+    def compiled_mlp(*args, **kwargs):
+        model = build_mlp(*args, **kwargs)
+        model.compile(optimizer="sgd", loss="mse")
+        return model
+
+    grade = check_function_in_process(load_spec("mlp"), "build_mlp", compiled_mlp)
+    assert not grade.passed
+    assert "already compiled" in grade.first_failure.message

@@ -326,6 +326,7 @@ def _call_keras_model(function: Callable, call: Call) -> dict:
         "layers": [_layer_summary(layer) for layer in model.layers],
         "param_count": int(model.count_params()),
         "output_shape": output_shape,
+        "compiled": bool(getattr(model, "compiled", False)),  # as returned, before training
     }
     if train is not None:
         model.compile(

@@ -141,6 +141,9 @@ def model_summary_problem(got) -> Mismatch:
     missing = [k for k in ("layers", "param_count", "output_shape", "predictions") if k not in got]
     if missing:
         return f"the model summary lacks {', '.join(missing)}"
+    if got.get("compiled"):
+        return ("the model is already compiled; return it uncompiled, the training code "
+                "chooses the optimizer and loss")
     return None
 
 
