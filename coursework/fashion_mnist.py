@@ -222,6 +222,20 @@ def _scale(images: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------
 # tensorflow-datasets: the default source.
 # ---------------------------------------------------------------------------
+DOWNLOAD_HOST = "fashion-mnist.s3-website.eu-central-1.amazonaws.com"
+"""Where tensorflow-datasets downloads Fashion-MNIST from."""
+
+
+def _can_resolve(host: str) -> bool:
+    """Whether `host` has an address (a quick test for a network connection)."""
+    import socket
+
+    try:
+        return bool(socket.getaddrinfo(host, 80))
+    except OSError:
+        return False
+
+
 def load_tfds_split(split: str, tfds_dir: str | None = None) -> Split:
     """Loads one split of Fashion-MNIST through tensorflow-datasets.
 
@@ -245,13 +259,22 @@ def load_tfds_split(split: str, tfds_dir: str | None = None) -> Split:
         raise ValueError(f"Unknown split {split!r}; use 'train' or 'test'.")
     import tensorflow_datasets as tfds
 
-    try:
+    def load(download: bool):
         # Whole batches of 10,000 rather than batch_size=-1: the same result,
         # and it also works on tfds.testing.mock_data's generated examples.
         dataset = tfds.load(
-            "fashion_mnist", split=split, as_supervised=True, batch_size=10_000, data_dir=tfds_dir
+            "fashion_mnist", split=split, as_supervised=True, batch_size=10_000,
+            data_dir=tfds_dir, download=download,
         )
-        batches = list(tfds.as_numpy(dataset))
+        return list(tfds.as_numpy(dataset))
+
+    try:
+        try:
+            batches = load(download=False)  # the cache, without touching the network
+        except Exception:  # noqa: BLE001 - not cached (or cached badly): download
+            if not _can_resolve(DOWNLOAD_HOST):  # offline: fail now, not after minutes of retries
+                raise ConnectionError(f"cannot resolve {DOWNLOAD_HOST}; no network") from None
+            batches = load(download=True)
     except Exception as error:  # network, cache and installation problems alike
         all_names = ", ".join(name for pair in IDX_FILES.values() for name in pair)
         raise FileNotFoundError(

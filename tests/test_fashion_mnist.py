@@ -126,6 +126,7 @@ def test_without_cache_or_network_the_message_says_what_to_do(monkeypatch):
         raise ConnectionError("Failed to establish a new connection")
 
     monkeypatch.setattr(tfds, "load", offline)
+    monkeypatch.setattr(fashion_mnist, "_can_resolve", lambda host: True)
     with pytest.raises(FileNotFoundError) as raised:
         fashion_mnist.load_data()
     message = str(raised.value)
@@ -133,6 +134,21 @@ def test_without_cache_or_network_the_message_says_what_to_do(monkeypatch):
     assert "Failed to establish a new connection" in message
     assert "connect once" in message and "--data-dir FOLDER" in message
     assert "t10k-images-idx3-ubyte.gz" in message
+
+
+def test_offline_without_cache_fails_at_once_without_trying_to_download(monkeypatch):
+    tfds = pytest.importorskip("tensorflow_datasets")
+    attempts = []
+
+    def not_cached(*args, download=True, **kwargs):
+        attempts.append(download)
+        raise AssertionError("Dataset fashion_mnist: could not find data in the cache")
+
+    monkeypatch.setattr(tfds, "load", not_cached)
+    monkeypatch.setattr(fashion_mnist, "_can_resolve", lambda host: False)
+    with pytest.raises(FileNotFoundError, match="no network.*--data-dir FOLDER"):
+        fashion_mnist.load_data()
+    assert attempts == [False], "only the cache is tried when the download host is unknown"
 
 
 def test_unknown_splits_are_rejected(tmp_path):
