@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.grade_command import grader_paths, submission_timeout
+from autograder.grade_command import open_sandbox
 from autograder.grading import SubmissionGrade, grade_class
-from autograder.sandbox import Sandbox
 from autograder.specs import load_spec
 from autograder.submissions import Submission
 
@@ -60,13 +59,7 @@ def check_command(path: Path, assignment: str, *, timeout: float) -> int:
         raise FileNotFoundError(f"{str(path)!r} does not exist.")
     if path.suffix not in (".py", ".ipynb"):
         raise ValueError(f"{path.name} is neither a .py file nor a .ipynb notebook.")
-    calls = sum(len([c for c in check.cases() if c.public]) for check in spec.checks)
-    hidden = [p for p in grader_paths() if p.exists()]
-    with Sandbox(
-        hidden_paths=hidden,
-        case_timeout=timeout,
-        submission_timeout=submission_timeout(timeout, calls),
-    ) as sandbox:
+    with open_sandbox(spec, timeout=timeout, public_only=True) as sandbox:
         [grade] = grade_class(
             [Submission(path.stem, path)], spec, sandbox, jobs=1, public_only=True
         )

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.grading import SubmissionGrade, grade_class
+from autograder.checks import AssignmentSpec
+from autograder.grading import SubmissionGrade, assignment_cases, grade_class
 from autograder.release import solutions_dir
 from autograder.report import summary_table, write_reports
 from autograder.sandbox import Sandbox
@@ -26,14 +28,41 @@ def submission_timeout(case_timeout: float, calls: int) -> float:
 
 
 def grader_paths() -> list[Path]:
-    """What student code must never read: the reference solutions, the checks, their history."""
+    """What student code must never read: the reference solutions, the checks, their history.
+
+    A student's copy of the kit may have no `solutions` package; then there is
+    nothing of it to hide.
+    """
     import autograder
 
-    paths = [solutions_dir(), Path(autograder.__file__).parent]
+    paths = [Path(autograder.__file__).parent]
+    try:
+        paths.append(solutions_dir())
+    except ImportError:
+        pass
     for folder in {path.parent for path in paths}:
         if (folder / ".git").exists():
             paths.append(folder / ".git")
     return paths
+
+
+def open_sandbox(
+    spec: AssignmentSpec, *, timeout: float, hidden: Sequence[Path] = (), public_only: bool = False
+) -> Sandbox:
+    """The sandbox to grade `spec` in, hiding the grader's paths and `hidden`.
+
+    Args:
+        spec: The assignment's checks; their number sets the submission's time budget.
+        timeout: Seconds allowed per graded call.
+        hidden: More paths student code must not read (submissions, output).
+        public_only: Whether only the public cases will run.
+    """
+    calls = len(assignment_cases(spec, public_only))
+    return Sandbox(
+        hidden_paths=[*grader_paths(), *hidden],
+        case_timeout=timeout,
+        submission_timeout=submission_timeout(timeout, calls),
+    )
 
 
 class ProgressBar:
@@ -93,17 +122,11 @@ def grade_command(
         raise ValueError(f"--out {str(out)!r} is inside the submissions folder; choose another.")
     if not submissions:
         raise ValueError(f"No submissions found in {str(submissions_root)!r}.")
-    calls = sum(len(check.cases()) for check in spec.checks)
     print(
         f"Grading {len(submissions)} submission(s) of {assignment} with {jobs} worker(s)...",
         file=sys.stderr,
     )
-    hidden = [*grader_paths(), root, out]
-    with Sandbox(
-        hidden_paths=hidden,
-        case_timeout=timeout,
-        submission_timeout=submission_timeout(timeout, calls),
-    ) as sandbox:
+    with open_sandbox(spec, timeout=timeout, hidden=[root, out]) as sandbox:
         grades = grade_class(
             submissions, spec, sandbox, jobs=jobs, on_done=ProgressBar(len(submissions))
         )

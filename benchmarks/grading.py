@@ -55,18 +55,15 @@ def build_course(root: Path, copies: int) -> Path:
 
 def grade_with_ours(course: Path, jobs: int) -> dict[str, float]:
     """Grades the course's submitted/ tree with our grader; returns its figures."""
-    from autograder.grade_command import grader_paths, submission_timeout
+    from autograder.grade_command import open_sandbox
     from autograder.grading import grade_class
-    from autograder.sandbox import Sandbox
     from autograder.specs import load_spec
     from autograder.submissions import find_submissions
 
     spec = load_spec(ASSIGNMENT)
     submissions = find_submissions(course, ASSIGNMENT)
-    calls = sum(len(check.cases()) for check in spec.checks)
     start = time.perf_counter()
-    with Sandbox(hidden_paths=[*grader_paths(), course], case_timeout=10,
-                 submission_timeout=submission_timeout(10, calls)) as sandbox:
+    with open_sandbox(spec, timeout=10, hidden=[course]) as sandbox:
         ready = time.perf_counter()
         grades = grade_class(submissions, spec, sandbox, jobs=jobs)
         done = time.perf_counter()

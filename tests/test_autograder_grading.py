@@ -189,3 +189,14 @@ def test_nbgrader_tree_and_nbgrader_csv_format(tmp_path):
     assert row["timestamp"] == "2026-11-20 10:00:00.000000 UTC"
     assert float(row["score"]) == 0.0 and float(row["max_score"]) == 10.0
     assert (out / "stu1" / "feedback.md").is_file()
+
+
+def test_student_check_works_without_the_solutions_package(monkeypatch, capsys):
+    """A student's copy of the kit has no solutions/: the public checks need none."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "solutions", None)  # importing it now fails
+    status = main(["check", str(EXAMPLES / "bob.py"), "--assignment", "linear_regression"])
+    output = capsys.readouterr()
+    assert status == 1, output.err
+    assert "FAIL  squared_loss" in output.out and "PASS  linreg" in output.out
