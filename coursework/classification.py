@@ -255,3 +255,20 @@ def run_classifier(
     test = make_evaluator(model, cross_entropy, METRICS)(test_data)
     metrics = {"test_accuracy": test["accuracy"], "test_loss": test["loss"]}
     return RunResult(history=history, metrics=metrics, model=model)
+
+
+def train_both_implementations(run: Callable[..., RunResult], defaults: RunConfig) -> None:
+    """Trains a lecture's scratch and concise models and prints their test accuracy.
+
+    What a lecture does when run as a script (``python -m coursework.mlp``).
+
+    Args:
+        run: The lecture's ``run(impl, config, strategy)``.
+        defaults: The lecture's hyperparameters.
+    """
+    from coursework.distribute import get_strategy
+
+    strategy = get_strategy()
+    for implementation in ("scratch", "concise"):
+        result = run(implementation, defaults.replace(verbose=2), strategy)
+        print(f"{implementation}: test accuracy {result.metrics['test_accuracy']:.4f}")

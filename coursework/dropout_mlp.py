@@ -210,9 +210,6 @@ def run(
 
 
 if __name__ == "__main__":
-    from coursework.distribute import get_strategy
+    from coursework.classification import train_both_implementations
 
-    strategy = get_strategy()
-    for implementation in ("scratch", "concise"):
-        result = run(implementation, DEFAULTS.replace(verbose=2), strategy)
-        print(f"{implementation}: test accuracy {result.metrics['test_accuracy']:.4f}")
+    train_both_implementations(run, DEFAULTS)
