@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_nbgrader(args: argparse.Namespace) -> int:
     """``autograder nbgrader DIR [--force] [--course-id ID]``."""
-    from autograder.nbgrader_course import course_assignments, write_course
+    from autograder.generate.nbgrader_course import course_assignments, write_course
 
     written = write_course(Path(args.dir), force=args.force, course_id=args.course_id)
     for path in written:
@@ -115,7 +115,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_release(args: argparse.Namespace) -> int:
     """``autograder release [--check]``."""
-    from autograder import release
+    from autograder.generate import release
+    from autograder.layout import assignment_names
 
     if args.check:
         stale = release.stale_files()
@@ -127,7 +128,7 @@ def run_release(args: argparse.Namespace) -> int:
     written = release.release()
     for path in written:
         print(f"wrote {path}")
-    print(f"assignments/ is up to date ({len(release.assignment_names())} assignment(s)).")
+    print(f"assignments/ is up to date ({len(assignment_names())} assignment(s)).")
     return 0
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from autograder.checks import AssignmentSpec
 from autograder.grading import SubmissionGrade, assignment_cases, grade_class
-from autograder.release import solutions_dir
+from autograder.layout import solutions_dir
 from autograder.report import summary_table, write_reports
 from autograder.sandbox import Sandbox
 from autograder.specs import load_spec

@@ -10,11 +10,11 @@ a check cell::
 `check` runs the function's public cases in the kernel and prints PASS, or the
 first failing case with its inputs, the expected and the actual output, what
 is wrong and a hint. It never raises, so "Run All" goes on to the next cell.
-Check cells carry the `CHECK_CELL_TAG` tag, and `autograder check`/`grade`
+Check cells carry the `autograder.cell_tags.CHECK_CELL_TAG` tag, and `autograder check`/`grade`
 leave them out when they read a notebook (the graded code runs in a sandbox
 where `autograder` cannot be imported).
 
-The nbgrader version of an assignment (see `autograder.nbgrader_course`) uses
+The nbgrader version of an assignment (see `autograder.generate.nbgrader_course`) uses
 `assert_passes` instead, which raises `AssertionError` with the same report,
 so that nbgrader gives the test cell's points only when every case passes.
 
@@ -29,9 +29,6 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
-
-CHECK_CELL_TAG = "autograder-check"
-"""Tag of the notebook cells that run checks; they are not part of a submission."""
 
 
 def check(assignment: str, function: str, implementation: Callable) -> None:

@@ -19,7 +19,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from autograder.notebook import CHECK_CELL_TAG
+from autograder.cell_tags import CHECK_CELL_TAG
 from autograder.sandbox import Chunk
 
 MAX_SOURCE_BYTES = 5_000_000
@@ -142,7 +142,7 @@ def _is_check(cell: dict) -> bool:
     """Whether a cell runs checks rather than holding the student's code.
 
     These are the check cells of the generated student notebooks (tagged
-    `autograder.notebook.CHECK_CELL_TAG`) and nbgrader's test cells; both import
+    `autograder.cell_tags.CHECK_CELL_TAG`) and nbgrader's test cells; both import
     `autograder`, which graded code cannot.
     """
     metadata = cell.get("metadata")

@@ -35,7 +35,7 @@ ASSIGNMENT = "linear_regression"
 
 def build_course(root: Path, copies: int) -> Path:
     """An nbgrader course with `copies` reference and `copies` stub submissions."""
-    from autograder.nbgrader_course import write_course
+    from autograder.generate.nbgrader_course import write_course
 
     course = root / "course"
     write_course(course)

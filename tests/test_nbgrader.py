@@ -21,15 +21,15 @@ import nbformat
 import pytest
 from nbgrader.nbgraderformat import MetadataValidator
 
-from autograder import cli, release
-from autograder.nbgrader_course import (
+from autograder import cli, layout
+from autograder.generate.nbgrader_course import (
     CONFIG_NAME,
     course_assignments,
     course_files,
     source_notebook,
     write_course,
 )
-from autograder.notebooks import read_solution
+from autograder.generate.student_notebooks import read_solution
 from autograder.specs import load_spec
 
 ASSIGNMENT = "linear_regression"
@@ -141,7 +141,7 @@ def test_a_file_is_not_a_course_folder(tmp_path):
 # ---------------------------------------------------------------------------
 def test_released_answer_cells_are_the_student_notebook_answer_cells(graded_course):
     released = read_notebook(graded_course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    student = read_notebook(release.assignments_dir() / f"{ASSIGNMENT}.ipynb")
+    student = read_notebook(layout.assignments_dir() / f"{ASSIGNMENT}.ipynb")
     answers = {cell.id: cell.source for cell in released.cells if cell.metadata.nbgrader["solution"]}
     assert answers
     for cell in student.cells:

@@ -16,19 +16,20 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from autograder import cli, release
-from autograder.nbgrader_course import course_assignments, source_notebook
-from autograder.notebook import CHECK_CELL_TAG
-from autograder.notebook_format import cell_id, docstring_markdown
-from autograder.notebooks import load_spec_if_any, read_solution, student_notebook
-from autograder.solution_parts import split_solution
-from autograder.submissions import notebook_chunks
-from coursework.lecture_notebooks import (
+from autograder import cli, layout
+from autograder.cell_tags import CHECK_CELL_TAG
+from autograder.generate import release
+from autograder.generate.lecture_notebooks import (
     DATA_DIR_VARIABLE,
     lecture_notebook,
     lecture_source,
     split_lecture,
 )
+from autograder.generate.nbgrader_course import course_assignments, source_notebook
+from autograder.generate.notebook_cells import cell_id, docstring_markdown
+from autograder.generate.solution_parts import split_solution
+from autograder.generate.student_notebooks import load_spec_if_any, read_solution, student_notebook
+from autograder.submissions import notebook_chunks
 from coursework.topics import TOPICS
 
 CHECKED = course_assignments()
@@ -85,7 +86,7 @@ def test_generated_notebooks_are_valid_deterministic_and_without_outputs():
     first, second = release.release_files(), release.release_files()
     assert first == second
     notebooks = [path for path in first if path.suffix == ".ipynb"]
-    expected = {f"{name}.ipynb" for name in release.assignment_names()} | {
+    expected = {f"{name}.ipynb" for name in layout.assignment_names()} | {
         f"{topic}.ipynb" for topic in TOPICS
     }
     assert {path.name for path in notebooks} == expected
@@ -98,12 +99,12 @@ def test_generated_notebooks_are_valid_deterministic_and_without_outputs():
         assert notebook.metadata.kernelspec.name == "python3"
 
 
-@pytest.mark.parametrize("name", release.assignment_names())
+@pytest.mark.parametrize("name", layout.assignment_names())
 def test_student_notebook_shows_the_stub_and_checks_what_the_spec_grades(name):
     notebook = nbformat.reads(
-        (release.assignments_dir() / f"{name}.ipynb").read_text(), as_version=4
+        (layout.assignments_dir() / f"{name}.ipynb").read_text(), as_version=4
     )
-    stub = (release.assignments_dir() / f"{name}.py").read_text()
+    stub = (layout.assignments_dir() / f"{name}.py").read_text()
     solution = read_solution(name)
     cells = {cell.id: cell for cell in notebook.cells}
     assert notebook.cells[0].source.startswith("# ")
@@ -231,7 +232,7 @@ def test_submissions_leave_out_check_cells_and_nbgrader_test_cells():
 @pytest.mark.parametrize("name", CHECKED)
 def test_stub_notebook_runs_to_the_end_and_every_check_reports_fail(name, tmp_path):
     notebook = nbformat.reads(
-        (release.assignments_dir() / f"{name}.ipynb").read_text(), as_version=4
+        (layout.assignments_dir() / f"{name}.ipynb").read_text(), as_version=4
     )
     execute(notebook, tmp_path)
     assert errors_of(notebook) == []

@@ -4,7 +4,8 @@ import importlib
 
 import pytest
 
-from autograder import release
+from autograder import layout
+from autograder.generate import release, stubs
 
 
 def test_assignments_are_up_to_date():
@@ -12,7 +13,7 @@ def test_assignments_are_up_to_date():
     assert not stale, f"run `autograder release` and commit: {sorted(map(str, stale))}"
 
 
-@pytest.mark.parametrize("name", release.assignment_names())
+@pytest.mark.parametrize("name", layout.assignment_names())
 def test_stub_keeps_docstrings_and_signatures_and_raises(name):
     import inspect
 
@@ -35,7 +36,7 @@ def test_stub_keeps_docstrings_and_signatures_and_raises(name):
 
 def test_make_stub_replaces_regions_at_their_indentation():
     source = 'def f(x):\n    """Doc."""\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n'
-    stub = release.make_stub(source, "f.py")
+    stub = stubs.make_stub(source, "f.py")
     assert "return x" not in stub
     assert "    # YOUR CODE HERE\n    raise NotImplementedError\n" in stub
     assert '"""Doc."""' in stub
@@ -52,9 +53,9 @@ def test_make_stub_replaces_regions_at_their_indentation():
 )
 def test_malformed_markers_are_reported_with_their_line(source, message):
     with pytest.raises(ValueError, match=message):
-        release.make_stub(source, "bad.py")
+        stubs.make_stub(source, "bad.py")
 
 
 def test_unknown_assignment_names_the_known_ones():
     with pytest.raises(ValueError, match="linear_regression"):
-        release.check_assignment_name("linear_regresion")
+        layout.check_assignment_name("linear_regresion")

@@ -32,7 +32,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-from autograder.notebook_format import (
+from autograder.generate.notebook_cells import (
     cell_id,
     code_cell,
     docstring_markdown,
@@ -53,7 +53,9 @@ _BANNER = re.compile(r"^# ?-{10,}\s*$")
 
 def notebooks_dir() -> Path:
     """The folder of the generated lecture notebooks."""
-    return Path(__file__).parent / "notebooks"
+    import coursework
+
+    return Path(coursework.__file__).parent / "notebooks"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,7 +3,7 @@
 A reference solution (`solutions/NAME.py`) reads top to bottom: a module
 docstring, imports and other module-level code, and the graded functions, each
 with a ``### BEGIN SOLUTION`` … ``### END SOLUTION`` region in its body (see
-`autograder.release`). `split_solution` cuts the source, without importing it,
+`autograder.generate.stubs`). `split_solution` cuts the source, without importing it,
 into `Part`s in source order:
 
 * ``"code"``: consecutive top-level statements without a solution region
@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from autograder.release import END_SOLUTION, solution_regions, stub_lines
+from autograder.generate.stubs import END_SOLUTION, solution_regions, stub_lines
 
 
 @dataclasses.dataclass(frozen=True)

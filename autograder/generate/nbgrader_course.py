@@ -1,7 +1,7 @@
 """``autograder nbgrader DIR``: a ready nbgrader course folder for the assignments.
 
 The folder holds ``nbgrader_config.py`` and, for every assignment with a check
-specification, ``source/NAME/NAME.ipynb``: the notebook of `autograder.notebooks`
+specification, ``source/NAME/NAME.ipynb``: the notebook of `autograder.generate.student_notebooks`
 with nbgrader's cell metadata.
 
 * Answer cells hold the full reference function between ``### BEGIN
@@ -31,21 +31,21 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from autograder.notebook_format import (
+from autograder.generate.notebook_cells import (
     code_cell,
     docstring_markdown,
     make_notebook,
     markdown_cell,
     notebook_text,
 )
-from autograder.notebooks import (
+from autograder.generate.solution_parts import SolutionParts
+from autograder.generate.student_notebooks import (
     PlannedCell,
     plan_cells,
     points_text,
     read_solution,
     task_markdown,
 )
-from autograder.solution_parts import SolutionParts
 
 COURSE_ID = "dl-coursekit"
 CONFIG_NAME = "nbgrader_config.py"
@@ -181,7 +181,7 @@ c.Execute.timeout = {CELL_TIMEOUT}
 
 def course_assignments() -> list[str]:
     """The assignments of the course: those with a solution and a check specification."""
-    from autograder.release import assignment_names
+    from autograder.layout import assignment_names
     from autograder.specs import spec_names
 
     return sorted(set(assignment_names()) & set(spec_names()))

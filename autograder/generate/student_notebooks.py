@@ -15,7 +15,7 @@ An assignment whose specification has not been written yet still gets its
 notebook, without check cells, and the introduction says so; once
 `autograder/specs/NAME.py` exists, ``autograder release`` adds them.
 
-The nbgrader version (`autograder.nbgrader_course`) follows the same plan
+The nbgrader version (`autograder.generate.nbgrader_course`) follows the same plan
 (`plan_cells`), so the answer cells of a notebook nbgrader releases are the
 student notebook's answer cells, with the same cell ids.
 """
@@ -27,15 +27,15 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from autograder.notebook import CHECK_CELL_TAG
-from autograder.notebook_format import (
+from autograder.cell_tags import CHECK_CELL_TAG
+from autograder.generate.notebook_cells import (
     code_cell,
     docstring_markdown,
     make_notebook,
     markdown_cell,
     notebook_text,
 )
-from autograder.solution_parts import Part, SolutionParts, split_solution
+from autograder.generate.solution_parts import Part, SolutionParts, split_solution
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +72,7 @@ def read_solution(name: str) -> SolutionParts:
     Raises:
         ValueError: If `name` is not an assignment or its solution is malformed.
     """
-    from autograder.release import check_assignment_name, solutions_dir
+    from autograder.layout import check_assignment_name, solutions_dir
 
     check_assignment_name(name)
     path = solutions_dir() / f"{name}.py"
@@ -200,7 +200,7 @@ def check_cell_source(assignment: str, function: str) -> str:
 
 def student_notebook_files() -> dict[Path, str]:
     """``assignments/NAME.ipynb`` of every assignment with its expected text."""
-    from autograder.release import assignment_names, assignments_dir
+    from autograder.layout import assignment_names, assignments_dir
 
     return {
         assignments_dir() / f"{name}.ipynb": notebook_text(

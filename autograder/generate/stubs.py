@@ -1,4 +1,4 @@
-"""Generating the student versions in `assignments/` from `solutions/`, and the notebooks.
+"""The student versions `assignments/NAME.py`, generated from `solutions/NAME.py`.
 
 A reference solution marks the body of each graded function with two lines::
 
@@ -12,10 +12,7 @@ signatures, docstrings) and replaces each marked region, markers included, by::
     # YOUR CODE HERE
     raise NotImplementedError
 
-at the indentation of the ``### BEGIN SOLUTION`` line. The same run writes the
-student notebooks ``assignments/NAME.ipynb`` and the lecture notebooks
-``coursework/notebooks/TOPIC.ipynb`` (see `release_files`). These files are
-only ever written by `release`; `stale_files` tells which are out of date.
+at the indentation of the ``### BEGIN SOLUTION`` line.
 """
 
 from __future__ import annotations
@@ -23,37 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.layout import assignment_names, assignments_dir, solutions_dir
+
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 STUB_BODY = ("# YOUR CODE HERE", "raise NotImplementedError")
-
-
-def solutions_dir() -> Path:
-    """The folder of the reference solutions (the `solutions` package)."""
-    import solutions
-
-    return Path(solutions.__file__).parent
-
-
-def assignments_dir() -> Path:
-    """The folder of the generated student versions (the `assignments` package)."""
-    import assignments
-
-    return Path(assignments.__file__).parent
-
-
-def assignment_names() -> list[str]:
-    """Names of every assignment: the modules in `solutions/`, sorted."""
-    return sorted(
-        path.stem for path in solutions_dir().glob("*.py") if not path.stem.startswith("_")
-    )
-
-
-def check_assignment_name(name: str) -> None:
-    """Raises `ValueError` with the known names if `name` is not an assignment."""
-    known = assignment_names()
-    if name not in known:
-        raise ValueError(f"Unknown assignment {name!r}. Known assignments: {', '.join(known)}.")
 
 
 @dataclass(frozen=True)
@@ -144,43 +115,10 @@ def stub_lines(source: str, filename: str = "<solution>") -> list[str]:
     return output
 
 
-def release_files() -> dict[Path, str]:
-    """Every generated file with its expected content.
-
-    These are the student versions ``assignments/NAME.py``, the student
-    notebooks ``assignments/NAME.ipynb`` (`autograder.notebooks`) and the
-    lecture notebooks ``coursework/notebooks/TOPIC.ipynb``
-    (`coursework.lecture_notebooks`).
-    """
-    from autograder.notebooks import student_notebook_files
-    from coursework.lecture_notebooks import lecture_notebook_files
-
+def stub_files() -> dict[Path, str]:
+    """``assignments/NAME.py`` of every assignment with its expected text."""
     files = {}
     for name in assignment_names():
         solution = solutions_dir() / f"{name}.py"
         files[assignments_dir() / f"{name}.py"] = make_stub(solution.read_text(), solution.name)
-    files.update(student_notebook_files())
-    files.update(lecture_notebook_files())
     return files
-
-
-def stale_files() -> dict[Path, str]:
-    """Generated files that are missing or out of date, with their expected content."""
-    return {
-        path: content
-        for path, content in release_files().items()
-        if not path.exists() or path.read_text() != content
-    }
-
-
-def release() -> list[Path]:
-    """Regenerates `assignments/` from `solutions/`, and the lecture notebooks.
-
-    Returns:
-        The files that were written because they changed.
-    """
-    stale = stale_files()
-    for path, content in stale.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
-    return list(stale)
