@@ -22,6 +22,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write nothing; exit 1 if assignments/ is out of date",
     )
+    release.add_argument(
+        "--force",
+        action="store_true",
+        help="also overwrite generated files that were edited since they were written",
+    )
+    start = commands.add_parser(
+        "start",
+        help="copy an assignment into your own working folder (students)",
+        description="Copy the student version of assignment NAME (assignments/NAME.py, or "
+        "the notebook with --notebook) into DIR, where you work on it. An existing file is "
+        "never overwritten.",
+    )
+    start.add_argument("name", help="the assignment, e.g. linear_regression")
+    start.add_argument(
+        "--notebook", action="store_true", help="copy the Jupyter notebook instead of the .py"
+    )
+    start.add_argument(
+        "--dir", default=".", help="your working folder (default: the current folder)"
+    )
     grade = commands.add_parser(
         "grade",
         help="grade a class of submissions, isolated and in parallel",
@@ -125,15 +144,29 @@ def run_release(args: argparse.Namespace) -> int:
         if stale:
             print("Run `autograder release` and commit assignments/.", file=sys.stderr)
         return 1 if stale else 0
-    written = release.release()
+    written = release.release(force=args.force)
     for path in written:
         print(f"wrote {path}")
     print(f"assignments/ is up to date ({len(assignment_names())} assignment(s)).")
     return 0
 
 
+def run_start(args: argparse.Namespace) -> int:
+    """``autograder start NAME [--notebook] [--dir DIR]``."""
+    from autograder.workspace import start_assignment
+
+    path = start_assignment(args.name, Path(args.dir), notebook=args.notebook)
+    print(f"wrote {path}")
+    if args.notebook:
+        print(f"Next: open it in Jupyter (jupyter lab {path}), fill in the functions, run the "
+              "check cells.")
+    print(f"Check your work: autograder check {path} --assignment {args.name}")
+    return 0
+
+
 COMMANDS = {
     "release": run_release,
+    "start": run_start,
     "grade": run_grade,
     "check": run_check,
     "nbgrader": run_nbgrader,

@@ -36,3 +36,13 @@ def check_assignment_name(name: str) -> None:
     known = assignment_names()
     if name not in known:
         raise ValueError(f"Unknown assignment {name!r}. Known assignments: {', '.join(known)}.")
+
+
+def student_assignment_names() -> list[str]:
+    """Names of the assignments whose student versions exist in `assignments/`.
+
+    Unlike `assignment_names`, this works in a student kit, which has no `solutions/`.
+    """
+    return sorted(
+        path.stem for path in assignments_dir().glob("*.py") if not path.stem.startswith("_")
+    )
