@@ -79,17 +79,36 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--timeout", type=float, default=10.0, help="seconds allowed per check (default 10)"
     )
+    kit = commands.add_parser(
+        "kit",
+        help="write the student kit: no solutions, no hidden cases (instructors)",
+        description="Write what students get into OUT: the lectures, the assignments' stubs "
+        "and notebooks, and the public checks with `autograder start` and `autograder check`; "
+        "no reference solutions, no hidden cases. Also builds OUT/dist/*.whl to pip install.",
+    )
+    kit.add_argument("out", help="the kit folder (new, empty, or a kit written before)")
+    kit.add_argument("--no-wheel", action="store_true", help="write the folder only")
     nbgrader = commands.add_parser(
         "nbgrader",
         help="write an nbgrader course folder with the assignments (instructors)",
         description="Write DIR/nbgrader_config.py and DIR/source/NAME/NAME.ipynb for every "
         "assignment with checks: reference solutions between solution markers and autograded "
         "test cells (public checks visible, all cases hidden) worth the checks' points. "
-        "Files other than these are never touched.",
+        "An edited nbgrader_config.py is kept, an edited source notebook is overwritten only "
+        "with --force, and other files are never touched.",
     )
     nbgrader.add_argument("dir", help="the course folder (created if missing)")
     nbgrader.add_argument(
-        "--force", action="store_true", help="overwrite generated files that were changed"
+        "--assignment",
+        action="append",
+        metavar="NAME",
+        help="add or update only this assignment (repeatable; default: all)",
+    )
+    nbgrader.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite source notebooks edited since they were written "
+        "(an edited nbgrader_config.py is always kept)",
     )
     nbgrader.add_argument(
         "--course-id", default="dl-coursekit", help="nbgrader course id (default dl-coursekit)"
@@ -98,15 +117,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_nbgrader(args: argparse.Namespace) -> int:
-    """``autograder nbgrader DIR [--force] [--course-id ID]``."""
-    from autograder.generate.nbgrader_course import course_assignments, write_course
+    """``autograder nbgrader DIR [--assignment NAME] [--force] [--course-id ID]``."""
+    from autograder.generate.nbgrader_course import CONFIG_NAME, update_course
 
-    written = write_course(Path(args.dir), force=args.force, course_id=args.course_id)
+    update = update_course(
+        Path(args.dir), force=args.force, course_id=args.course_id, assignments=args.assignment
+    )
+    for path in update.written:
+        print(f"wrote {path}")
+    if update.kept_config:
+        print(f"kept your edited {CONFIG_NAME} (delete it to get a fresh one)")
+    if not update.assignments:
+        print(f"{args.dir} is up to date; no source notebook changed.")
+        return 0
+    for name in update.assignments:
+        released = (Path(args.dir) / "release" / name).exists()
+        again = " --force  # regenerates the student version" if released else ""
+        print(f"Next: cd {args.dir} && nbgrader generate_assignment {name}{again}")
+    return 0
+
+
+def run_kit(args: argparse.Namespace) -> int:
+    """``autograder kit OUT [--no-wheel]``."""
+    from autograder.generate.student_kit import write_kit
+
+    written = write_kit(Path(args.out), wheel=not args.no_wheel)
     for path in written:
         print(f"wrote {path}")
-    names = course_assignments()
-    print(f"{args.dir} is up to date ({len(names)} assignment(s): {', '.join(names)}).")
-    print(f"Next: cd {args.dir} && nbgrader generate_assignment {names[0] if names else 'NAME'}")
+    print(f"Give students {args.out} (or the wheel): pip install -e {args.out}")
     return 0
 
 
@@ -164,9 +202,13 @@ def run_start(args: argparse.Namespace) -> int:
     return 0
 
 
+INSTRUCTOR_MODULES = ("solutions", "autograder.generate")
+"""Modules the student kit leaves out (see `autograder.generate.student_kit`)."""
+
 COMMANDS = {
     "release": run_release,
     "start": run_start,
+    "kit": run_kit,
     "grade": run_grade,
     "check": run_check,
     "nbgrader": run_nbgrader,
@@ -179,7 +221,17 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
     try:
         return COMMANDS[args.command](args)
-    except (ValueError, FileNotFoundError) as error:
+    except ModuleNotFoundError as error:
+        if error.name not in INSTRUCTOR_MODULES:
+            raise
+        print(
+            f"autograder: error: `autograder {args.command}` needs the instructor's kit, with "
+            "the reference solutions; this is the student kit. Students use `autograder start` "
+            "and `autograder check`.",
+            file=sys.stderr,
+        )
+        return 2
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"autograder: error: {error}", file=sys.stderr)
         return 2
 

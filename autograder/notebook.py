@@ -16,7 +16,9 @@ where `autograder` cannot be imported).
 
 The nbgrader version of an assignment (see `autograder.generate.nbgrader_course`) uses
 `assert_passes` instead, which raises `AssertionError` with the same report,
-so that nbgrader gives the test cell's points only when every case passes.
+so that nbgrader gives the test cell's points only when every case passes. It
+runs the public cases in a student's kernel and every case while ``nbgrader
+autograde`` runs the notebook.
 
 Unlike grading, these checks run the student's code in the kernel itself, with
 no time limit: an endless loop has to be interrupted from the notebook.
@@ -50,8 +52,21 @@ def check(assignment: str, function: str, implementation: Callable) -> None:
     print(format_function_report(grade))
 
 
+AUTOGRADE_VARIABLE = "NBGRADER_EXECUTION"
+"""nbgrader sets it to "autograde" in the kernel while ``nbgrader autograde`` runs."""
+
+
+def autograding() -> bool:
+    """Whether this kernel runs under ``nbgrader autograde``."""
+    return os.environ.get(AUTOGRADE_VARIABLE) == "autograde"
+
+
 def assert_passes(
-    assignment: str, function: str, implementation: Callable, *, public_only: bool = True
+    assignment: str,
+    function: str,
+    implementation: Callable,
+    *,
+    public_only: bool | None = None,
 ) -> None:
     """Raises `AssertionError` with the report unless every case passes.
 
@@ -66,10 +81,14 @@ def assert_passes(
         implementation: The student's function.
         public_only: Only the public cases; False runs every case, the hidden
             ones compared with the reference solution (the instructor's kernel).
+            None (the default): every case under ``nbgrader autograde``
+            (`autograding`), the public ones otherwise.
 
     Raises:
         AssertionError: If a case fails, with the first failure explained.
     """
+    if public_only is None:
+        public_only = not autograding()
     with _stderr_to_stdout(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         grade = run_checks(assignment, function, implementation, public_only=public_only)

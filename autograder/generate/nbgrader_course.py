@@ -8,25 +8,32 @@ with nbgrader's cell metadata.
   SOLUTION`` and ``### END SOLUTION``; ``nbgrader generate_assignment`` turns
   them into exactly the answer cells of ``assignments/NAME.ipynb``.
 * Each graded function has a locked, autograded test cell worth the function's
-  points in the check specification. Its visible part asserts the public
-  checks; its hidden part, between ``### BEGIN HIDDEN TESTS`` and ``### END
-  HIDDEN TESTS``, runs every case, comparing with the reference solution (during
-  ``nbgrader autograde`` the kernel runs where `autograder` and `solutions`
-  import). A failing check raises `AssertionError` with the report of the first
-  failing case (`autograder.notebook.assert_passes`), so nbgrader gives a
-  function's points only when all its cases pass, where ``autograder grade``
-  would give part of them.
+  points in the check specification. In a student's kernel it asserts the
+  public checks; while ``nbgrader autograde`` runs it (nbgrader sets
+  ``NBGRADER_EXECUTION=autograde``) it runs every case, comparing with the
+  reference solution (the kernel runs where `autograder` and `solutions`
+  import). The hidden cases live in the checks, not in the notebook, so the
+  cell needs no ``### BEGIN HIDDEN TESTS`` section: nbgrader leaves it
+  unchanged and its checksum stays the one it recorded (nbgrader warns
+  "Attribute 'checksum' … has changed!" for every cell whose hidden tests it
+  cleared, nbgrader issue #1961). A failing check raises `AssertionError` with
+  the report of the first failing case (`autograder.notebook.assert_passes`),
+  so nbgrader gives a function's points only when all its cases pass, where
+  ``autograder grade`` would give part of them.
 * The introduction, the setup code and the task descriptions are locked.
 
 Assignments without a check specification are left out: nothing could grade
-them. Existing files are never overwritten unless asked to (``--force``), and
-files the command does not generate (the gradebook, submissions, feedback) are
-never touched.
+them. Adding or updating assignments in an existing course is safe: the
+course's ``.autograder-manifest.json`` records what was written, a source
+notebook edited since is never overwritten unless asked to (``--force``), an
+edited ``nbgrader_config.py`` is always kept, and files the command does not
+generate (the gradebook, submissions, feedback) are never touched.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbformat import NotebookNode
@@ -46,12 +53,13 @@ from autograder.generate.student_notebooks import (
     read_solution,
     task_markdown,
 )
+from autograder.generate.writing import current_text, digest, read_manifest, write_generated
 
 COURSE_ID = "dl-coursekit"
 CONFIG_NAME = "nbgrader_config.py"
+MANIFEST_NAME = ".autograder-manifest.json"
+WRITER = "autograder nbgrader"
 SCHEMA_VERSION = 3
-BEGIN_HIDDEN_TESTS = "### BEGIN HIDDEN TESTS"
-END_HIDDEN_TESTS = "### END HIDDEN TESTS"
 CELL_TIMEOUT = 300
 """Seconds nbgrader lets a cell run while autograding (its default, 30, is short for training)."""
 
@@ -89,18 +97,14 @@ def nbgrader_metadata(
 
 
 def test_cell_source(assignment: str, function: str, points: float) -> str:
-    """The autograded test cell of `function`: public checks, then hidden ones."""
-    call = f'"{assignment}", "{function}", {function}'
+    """The autograded test cell of `function`: public checks, every case when autograded."""
     return "\n".join(
         [
-            f"# Autograded ({points_text(points)}): the public checks of {function}, "
-            "then hidden ones.",
+            f"# Autograded ({points_text(points)}). Here: the public checks of {function}; "
+            "when nbgrader autogrades, every case.",
             "from autograder.notebook import assert_passes",
             "",
-            f"assert_passes({call})",
-            BEGIN_HIDDEN_TESTS,
-            f"assert_passes({call}, public_only=False)",
-            END_HIDDEN_TESTS,
+            f'assert_passes("{assignment}", "{function}", {function})',
         ]
     )
 
@@ -139,13 +143,12 @@ def _render(name: str, planned: PlannedCell, solution: SolutionParts) -> list[No
     return [code_cell(test_cell_source(name, planned.part.name, planned.points), test_name, test)]
 
 
-def config_text(course_id: str, assignments: list[str]) -> str:
-    """The course's ``nbgrader_config.py``."""
-    listed = "".join(f"    {json.dumps(name)},\n" for name in assignments)
+def config_text(course_id: str) -> str:
+    """The course's ``nbgrader_config.py`` (the same whichever assignments the course has)."""
     return f'''"""nbgrader configuration of the {course_id} course.
 
-Written by `autograder nbgrader`; `autograder nbgrader DIR --force` rewrites it.
-Workflow, from this folder:
+Written by `autograder nbgrader`, which never overwrites it once you edit it (delete
+it to get a fresh one). Workflow, from this folder:
 
     nbgrader generate_assignment NAME        # source/NAME -> release/NAME (student version)
     # collect the students' notebooks into submitted/STUDENT/NAME/NAME.ipynb
@@ -162,10 +165,6 @@ c = get_config()  # noqa: F821 - provided by nbgrader
 
 c.CourseDirectory.course_id = {json.dumps(course_id)}
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
-
-ASSIGNMENTS = [
-{listed}]
-"""The assignments in source/, one per check specification of the kit."""
 
 c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError"}}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
@@ -187,56 +186,104 @@ def course_assignments() -> list[str]:
     return sorted(set(assignment_names()) & set(spec_names()))
 
 
-def course_files(course_id: str = COURSE_ID) -> dict[Path, str]:
-    """Every file of the course folder, by path relative to it, with its text."""
+def course_files(
+    course_id: str = COURSE_ID, assignments: list[str] | None = None
+) -> dict[Path, str]:
+    """Files of the course folder, by path relative to it, with their text.
+
+    Args:
+        course_id: nbgrader's course id.
+        assignments: The assignments to include (default: every one with checks).
+
+    Raises:
+        ValueError: If an assignment is unknown or has no check specification.
+    """
     from autograder.specs import load_spec
 
-    names = course_assignments()
-    files = {Path(CONFIG_NAME): config_text(course_id, names)}
+    known = course_assignments()
+    names = known if assignments is None else list(dict.fromkeys(assignments))
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(
+            f"No assignment with checks named {', '.join(map(repr, unknown))}. "
+            f"Known: {', '.join(known)}."
+        )
+    files = {Path(CONFIG_NAME): config_text(course_id)}
     for name in names:
         notebook = source_notebook(name, read_solution(name), load_spec(name))
         files[Path("source") / name / f"{name}.ipynb"] = notebook_text(notebook)
     return files
 
 
-def write_course(
-    root: str | Path, *, force: bool = False, course_id: str = COURSE_ID
-) -> list[Path]:
-    """Writes the nbgrader course folder `root`.
+@dataclass
+class CourseUpdate:
+    """What `write_course` did.
+
+    Attributes:
+        written: The files written (absolute).
+        assignments: The assignments whose source notebook was written.
+        kept_config: The edited ``nbgrader_config.py`` that was kept, if any.
+    """
+
+    written: list[Path] = field(default_factory=list)
+    assignments: list[str] = field(default_factory=list)
+    kept_config: Path | None = None
+
+
+def update_course(
+    root: str | Path,
+    *,
+    force: bool = False,
+    course_id: str = COURSE_ID,
+    assignments: list[str] | None = None,
+) -> CourseUpdate:
+    """Writes or updates the nbgrader course folder `root`.
 
     Args:
         root: The course folder; created if missing.
-        force: Overwrite generated files that exist with other contents.
-        course_id: nbgrader's course id.
+        force: Overwrite source notebooks edited since they were written.
+        course_id: nbgrader's course id (for a new ``nbgrader_config.py``).
+        assignments: Only these assignments (default: every one with checks).
 
     Returns:
-        The files written (those missing or different), absolute.
+        What was written, and whether an edited configuration was kept.
 
     Raises:
-        ValueError: If `root` is a file, or files would be overwritten without
-            `force`; nothing is written then.
+        EditedFilesError: If source notebooks were edited and `force` is not
+            given; nothing is written then.
+        ValueError: If `root` is a file or an assignment is unknown.
     """
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise ValueError(f"{root} is a file; give the folder to write the course into.")
-    files = {root / path: text for path, text in course_files(course_id).items()}
-    changed = {path: text for path, text in files.items() if not _has_text(path, text)}
-    existing = [path for path in changed if path.exists()]
-    if existing and not force:
-        listed = ", ".join(str(path.relative_to(root)) for path in existing)
-        raise ValueError(
-            f"{root} already has files this would overwrite: {listed}. Nothing was written. "
-            "Use --force to overwrite these (only these: the gradebook, submissions and "
-            "other files are never touched), or choose another folder."
-        )
-    for path, text in changed.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return [path.resolve() for path in changed]
+    files = {root / path: text for path, text in course_files(course_id, assignments).items()}
+    manifest_path = root / MANIFEST_NAME
+    update = CourseUpdate()
+    config = root / CONFIG_NAME
+    existing = current_text(config)
+    if existing is not None and existing != files[config]:
+        recorded = {} if not manifest_path.exists() else read_manifest(manifest_path)
+        if recorded.get(CONFIG_NAME) != digest(existing):
+            del files[config]  # the instructor's edits win, even with --force
+            update.kept_config = config.resolve()
+    written = write_generated(
+        root,
+        files,
+        manifest_path,
+        force=force,
+        writer=WRITER,
+        how_to_keep="To keep your edits, copy those notebooks first.",
+        merge=True,
+    )
+    update.written = [path.resolve() for path in written]
+    update.assignments = sorted(
+        path.parent.name for path in written if path.suffix == ".ipynb"
+    )
+    return update
 
 
-def _has_text(path: Path, text: str) -> bool:
-    try:
-        return path.is_file() and path.read_text() == text
-    except (OSError, UnicodeDecodeError):
-        return False
+def write_course(
+    root: str | Path, *, force: bool = False, course_id: str = COURSE_ID
+) -> list[Path]:
+    """Writes the whole course folder `root` (see `update_course`); returns the files written."""
+    return update_course(root, force=force, course_id=course_id).written

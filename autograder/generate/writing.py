@@ -66,9 +66,19 @@ def read_manifest(path: Path) -> dict[str, str]:
     return files
 
 
-def manifest_text(root: Path, files: Mapping[Path, str], writer: str) -> str:
-    """The manifest recording `files` (absolute paths under `root`) as written now."""
-    entries = {_relative(path, root): digest(text) for path, text in files.items()}
+def manifest_text(
+    root: Path, files: Mapping[Path, str], writer: str, others: Mapping[str, str] | None = None
+) -> str:
+    """The manifest recording `files` (absolute paths under `root`) as written now.
+
+    Args:
+        root: The folder the recorded paths are relative to.
+        files: The files written, with their text.
+        writer: The command that wrote them.
+        others: Entries of other files to keep recording.
+    """
+    entries = dict(others or {})
+    entries.update({_relative(path, root): digest(text) for path, text in files.items()})
     data = {
         "format": MANIFEST_FORMAT,
         "written_by": writer,
@@ -128,6 +138,7 @@ def write_generated(
     force: bool = False,
     writer: str,
     how_to_keep: str = "",
+    merge: bool = False,
 ) -> list[Path]:
     """Writes the stale `files` and the manifest, refusing to overwrite edited files.
 
@@ -138,6 +149,8 @@ def write_generated(
         force: Overwrite edited files too.
         writer: The command, recorded in the manifest and named in messages.
         how_to_keep: A sentence on how to keep one's work, added to the refusal.
+        merge: Keep the manifest's entries of files not in `files` (a command
+            that writes part of its files at a time); otherwise drop them.
 
     Returns:
         The files written (the manifest not included).
@@ -147,7 +160,12 @@ def write_generated(
             nothing is written.
         ValueError: If the manifest is malformed.
     """
-    manifest = {} if force else read_manifest(manifest_path)
+    try:
+        manifest = read_manifest(manifest_path)
+    except ValueError:
+        if not force:
+            raise
+        manifest = {}
     changed_by_hand = [] if force else edited(root, files, manifest)
     if changed_by_hand:
         listed = "\n".join(f"  {_relative(path, root)}" for path in changed_by_hand)
@@ -160,7 +178,7 @@ def write_generated(
     written = list(stale(files))
     for path in written:
         write_text_atomically(path, files[path])
-    text = manifest_text(root, files, writer)
+    text = manifest_text(root, files, writer, manifest if merge else None)
     if current_text(manifest_path) != text:
         write_text_atomically(manifest_path, text)
     return written
