@@ -4,6 +4,7 @@ Example::
 
     coursework train linear_regression --impl scratch --replicas 2 \\
         --metrics-out metrics.json --plot curves.png
+    coursework train mlp --workers 2 --data-dir data/fashion-mnist   # a local cluster
 """
 
 from __future__ import annotations
@@ -44,6 +45,46 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write the history and final metrics as JSON")
     train.add_argument("--plot", metavar="FILE.png", help="save the training curves as PNG")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    cluster = train.add_argument_group(
+        "several processes (MultiWorkerMirroredStrategy; see docs/distributed.md)"
+    )
+    cluster.add_argument(
+        "--workers",
+        type=int,
+        help="start this many local worker processes and train as one cluster",
+    )
+    cluster.add_argument(
+        "--cluster",
+        metavar="HOST:PORT,...",
+        help="every worker's address, the chief first (same list on every "
+        "machine); instead of TF_CONFIG",
+    )
+    cluster.add_argument(
+        "--task-index", type=int, help="this machine's position in --cluster (0 is the chief)"
+    )
+    cluster.add_argument(
+        "--checkpoint-dir",
+        metavar="DIR",
+        help="save the training state after every epoch and resume from it",
+    )
+    cluster.add_argument(
+        "--max-restarts",
+        type=int,
+        default=2,
+        help="with --workers: start the cluster again this many times after "
+        "a worker fails (default 2)",
+    )
+    cluster.add_argument(
+        "--export-weights",
+        metavar="DIR",
+        help="every worker writes its copy of the trained weights to "
+        "DIR/worker-I.npz, to check that the copies agree",
+    )
+    train.add_argument(
+        "--mixed-precision",
+        action="store_true",
+        help="compute in float16 on GPUs with loss scaling (concise only)",
+    )
     return parser
 
 
@@ -63,15 +104,45 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise ValueError(f"--seed must be non-negative, got {args.seed}.")
     if args.data_dir is not None and not Path(args.data_dir).is_dir():
         raise ValueError(f"--data-dir {args.data_dir!r} is not a folder.")
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}.")
+    if (args.cluster is None) != (args.task_index is None):
+        raise ValueError("--cluster and --task-index go together: give both or neither.")
+    if args.cluster is not None and args.workers is not None:
+        raise ValueError("Give --workers (a local cluster) or --cluster (a real one), not both.")
+    in_cluster = args.cluster is not None or (args.workers or 1) > 1
+    if in_cluster and args.replicas is not None:
+        raise ValueError(
+            "--replicas applies to one process; each worker of a cluster trains on all of its "
+            "own GPUs (or its CPU)."
+        )
+    if args.mixed_precision and args.impl == "scratch":
+        raise ValueError(
+            "--mixed-precision applies to the concise (Keras) implementation; the scratch "
+            "models compute in float32 as written."
+        )
 
 
 def train(args: argparse.Namespace) -> dict:
     """Runs ``coursework train`` and returns the report it writes as JSON."""
     _check_arguments(args)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
-    from coursework.distribute import get_strategy
+    if args.cluster is not None:
+        from coursework.distribute import cluster_config
+
+        workers = [address.strip() for address in args.cluster.split(",") if address.strip()]
+        os.environ["TF_CONFIG"] = json.dumps(cluster_config(workers, args.task_index))
+    from coursework.distribute import (
+        get_multi_worker_strategy,
+        get_strategy,
+        is_chief,
+        read_cluster_config,
+        use_mixed_precision,
+        worker_count,
+    )
     from coursework.plotting import plot_history
     from coursework.topics import load_topic
+    from coursework.training import checkpointing
 
     lecture = load_topic(args.topic)
     config = lecture.DEFAULTS.replace(
@@ -82,11 +153,24 @@ def train(args: argparse.Namespace) -> dict:
         data_dir=args.data_dir,
         verbose=0 if args.quiet else "auto",
     )
-    strategy = get_strategy(args.replicas)
-    result = lecture.run(args.impl, config, strategy)
+    if args.mixed_precision:
+        use_mixed_precision()
+    if read_cluster_config() is not None:
+        strategy = get_multi_worker_strategy()
+    else:
+        strategy = get_strategy(args.replicas)
+    chief = is_chief(strategy)
+    if not chief:
+        config = config.replace(verbose=0)
+    with checkpointing(args.checkpoint_dir):
+        result = lecture.run(args.impl, config, strategy)
+    if args.export_weights:
+        export_weights(result.model, args.export_weights, _task_index())
     report = {
         "topic": args.topic,
         "impl": args.impl,
+        "chief": chief,
+        "workers": worker_count(strategy),
         "replicas": strategy.num_replicas_in_sync,
         "config": {
             "epochs": config.epochs,
@@ -97,6 +181,8 @@ def train(args: argparse.Namespace) -> dict:
         "metrics": result.metrics,
         "history": result.history,
     }
+    if not chief:
+        return report  # only the chief writes results
     if args.metrics_out:
         path = Path(args.metrics_out)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,13 +196,81 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``coursework`` console script."""
     args = build_parser().parse_args(argv)
     try:
+        if (args.workers or 1) > 1:
+            _check_arguments(args)
+            return launch(args, argv if argv is not None else sys.argv[1:])
         report = train(args)
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"coursework: error: {error}", file=sys.stderr)
         return 2
+    if not report["chief"]:
+        return 0
     figures = ", ".join(f"{name} = {value:.6g}" for name, value in report["metrics"].items())
-    print(f"{report['topic']} ({report['impl']}, {report['replicas']} replica(s)): {figures}")
+    where = f"{report['replicas']} replica(s)"
+    if report["workers"] > 1:
+        where = f"{report['workers']} workers, {where}"
+    print(f"{report['topic']} ({report['impl']}, {where}): {figures}")
     return 0
+
+
+def launch(args: argparse.Namespace, argv: list[str]) -> int:
+    """Runs ``coursework train ... --workers N`` as a cluster of local processes."""
+    import tempfile
+
+    from coursework.multiworker import launch_local_workers
+
+    arguments = _without_options(argv, {"--workers", "--checkpoint-dir", "--max-restarts"})
+    if arguments and arguments[0] == "train":
+        arguments = arguments[1:]
+    with tempfile.TemporaryDirectory(prefix="coursework-checkpoints-") as scratch_folder:
+        result = launch_local_workers(
+            arguments,
+            args.workers,
+            checkpoint_dir=args.checkpoint_dir or scratch_folder,
+            max_restarts=args.max_restarts,
+        )
+    return result.returncode
+
+
+def _without_options(argv: list[str], names: set[str]) -> list[str]:
+    """`argv` without the given options and their values (``--x V`` or ``--x=V``)."""
+    kept: list[str] = []
+    skip = False
+    for argument in argv:
+        if skip:
+            skip = False
+            continue
+        name = argument.split("=", 1)[0]
+        if name in names:
+            skip = "=" not in argument
+            continue
+        kept.append(argument)
+    return kept
+
+
+def _task_index() -> int:
+    config = os.environ.get("TF_CONFIG")
+    return int(json.loads(config)["task"]["index"]) if config else 0
+
+
+def export_weights(model, folder: str, task_index: int) -> Path:
+    """Writes a model's variables to ``folder/worker-I.npz``, in the model's order.
+
+    Args:
+        model: A trained scratch (`tf.Module`) or Keras model.
+        folder: Where to write (created if missing).
+        task_index: This worker's index in its cluster (0 alone).
+
+    Returns:
+        The file written.
+    """
+    import numpy as np
+
+    variables = getattr(model, "variables", None) or model.trainable_variables
+    path = Path(folder) / f"worker-{task_index}.npz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, *[np.asarray(variable.numpy()) for variable in variables])
+    return path
 
 
 if __name__ == "__main__":

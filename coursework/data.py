@@ -11,7 +11,12 @@ Every lecture feeds its model the same way, whichever training path it uses:
    the per-replica batch size times the number of replicas. With more than one
    replica the last, smaller batch is dropped (``drop_remainder``), because a
    replica that receives no examples breaks some gradients (Conv2D's among them);
-4. ``prefetch`` so the next batch is prepared while the current one trains.
+4. ``prefetch`` so the next batch is prepared while the current one trains;
+   the scratch loop also keeps two batches per replica ready on the devices
+   (`coursework.training.train_scratch`), so with more GPUs no replica waits.
+
+Under `MultiWorkerMirroredStrategy` each worker builds the same pipeline and
+keeps its own share of every global batch (`coursework.training.shard_between_workers`).
 """
 
 from __future__ import annotations

@@ -14,13 +14,24 @@ Two TensorFlow rules shape this module:
 * a process should create one `MirroredStrategy` for a given set of devices and
   reuse it: a second one over the same devices breaks its collectives
   (TensorFlow issue #62790). `get_strategy` caches what it creates.
+
+When a course outgrows one machine, `MultiWorkerMirroredStrategy` does the same
+across several processes (*workers*), usually one per machine: every worker
+holds a copy of the variables and the gradients are added up over the network.
+Each worker learns its place in the cluster from the ``TF_CONFIG`` environment
+variable (`cluster_config` builds it); worker 0 is the *chief*, the only one
+that writes metrics, plots and checkpoints. See docs/distributed.md.
 """
 
 from __future__ import annotations
 
+import json
+import os
+
 import tensorflow as tf
 
 _STRATEGIES: dict[tuple[str, ...], tf.distribute.Strategy] = {}
+_MULTI_WORKER: list[tf.distribute.Strategy] = []
 
 
 def configure_cpu_replicas(count: int) -> None:
@@ -109,3 +120,114 @@ def get_strategy(replicas: int | None = None) -> tf.distribute.MirroredStrategy:
     if devices not in _STRATEGIES:
         _STRATEGIES[devices] = tf.distribute.MirroredStrategy(devices=list(devices))
     return _STRATEGIES[devices]
+
+
+def cluster_config(workers: list[str], task_index: int) -> dict:
+    """Builds the ``TF_CONFIG`` of one worker of a cluster.
+
+    Args:
+        workers: Every worker's ``host:port``, the chief (worker 0) first. All
+            workers must be given the same list, in the same order.
+        task_index: This worker's position in `workers`.
+
+    Returns:
+        The configuration as a dict; ``json.dumps`` it into ``TF_CONFIG``.
+
+    Raises:
+        ValueError: If the list is empty, an address is not ``host:port``, or
+            `task_index` is out of range.
+    """
+    if not workers:
+        raise ValueError("--cluster needs at least one worker address (host:port,host:port,...).")
+    for address in workers:
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"Worker address {address!r} is not host:port (e.g. node1:12345).")
+    if not 0 <= task_index < len(workers):
+        raise ValueError(
+            f"--task-index must be between 0 and {len(workers) - 1} for a cluster of "
+            f"{len(workers)} workers, got {task_index}."
+        )
+    return {"cluster": {"worker": list(workers)}, "task": {"type": "worker", "index": task_index}}
+
+
+def read_cluster_config() -> dict | None:
+    """The ``TF_CONFIG`` of this process, or None when it trains alone.
+
+    Raises:
+        ValueError: If ``TF_CONFIG`` is set but is not a worker's configuration.
+    """
+    text = os.environ.get("TF_CONFIG", "").strip()
+    if not text:
+        return None
+    try:
+        config = json.loads(text)
+        workers = config["cluster"]["worker"]
+        task = config["task"]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ValueError(
+            "TF_CONFIG must be JSON like "
+            '{"cluster": {"worker": ["host:port", ...]}, "task": {"type": "worker", "index": 0}}'
+            f" ({error.__class__.__name__}: {error})."
+        ) from error
+    if task.get("type") not in ("worker", "chief"):
+        raise ValueError(f"TF_CONFIG's task type must be 'worker', got {task.get('type')!r}.")
+    cluster_config(workers, int(task.get("index", 0)))  # validates
+    return config
+
+
+def get_multi_worker_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
+    """Returns the process's `MultiWorkerMirroredStrategy`, created from ``TF_CONFIG``.
+
+    Every worker of the cluster must call this before creating any variable;
+    the call waits until all workers have started. Each worker trains on its
+    local devices (its GPUs, or one CPU).
+
+    Raises:
+        ValueError: If ``TF_CONFIG`` is missing or malformed.
+    """
+    if read_cluster_config() is None:
+        raise ValueError(
+            "Multi-worker training needs TF_CONFIG, or --cluster and --task-index, "
+            "or --workers N to start N local workers."
+        )
+    if not _MULTI_WORKER:
+        _MULTI_WORKER.append(tf.distribute.MultiWorkerMirroredStrategy())
+    return _MULTI_WORKER[0]
+
+
+def worker_count(strategy: tf.distribute.Strategy) -> int:
+    """Number of worker processes `strategy` spans (1 for `MirroredStrategy`)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.cluster_spec().as_dict():
+        return 1
+    return len(resolver.cluster_spec().as_dict().get("worker", [])) or 1
+
+
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
+    """Whether this process is the one that writes results (worker 0, or the only one)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or worker_count(strategy) == 1:
+        return True
+    return resolver.task_type in (None, "chief") or (
+        resolver.task_type == "worker" and resolver.task_id == 0
+    )
+
+
+def use_mixed_precision() -> None:
+    """Computes in float16 on GPUs, keeping float32 variables (Keras's ``mixed_float16``).
+
+    ``compile`` then wraps the optimizer in Keras's `LossScaleOptimizer`, which
+    scales the loss up before the gradients are taken (so small float16
+    gradients do not round to zero) and back down before the update.
+
+    Raises:
+        ValueError: On a machine without GPUs, where float16 is slower, not faster.
+    """
+    if not tf.config.list_physical_devices("GPU"):
+        raise ValueError(
+            "--mixed-precision needs a GPU: on a CPU float16 arithmetic is emulated and slower."
+        )
+    import keras
+
+    keras.mixed_precision.set_global_policy("mixed_float16")

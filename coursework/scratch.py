@@ -67,6 +67,11 @@ class SGD:
         """Does nothing: plain SGD keeps no state (present for API parity)."""
         del variables
 
+    @property
+    def variables(self) -> list[tf.Variable]:
+        """The optimizer's state, for checkpoints: none."""
+        return []
+
     def apply_gradients(self, grads_and_vars: Iterable[tuple[tf.Tensor, tf.Variable]]) -> None:
         """Applies one update; call it inside `strategy.run` or outside any strategy.
 
@@ -183,6 +188,14 @@ class Adam:
                     parameter(tf.zeros_like(variable), f"{name}_m", trainable=False),
                     parameter(tf.zeros_like(variable), f"{name}_v", trainable=False),
                 )
+
+    @property
+    def variables(self) -> list[tf.Variable]:
+        """The optimizer's state, for checkpoints: the step counter and every moment."""
+        state = [] if self.iterations is None else [self.iterations]
+        for first, second in self._moments.values():
+            state += [first, second]
+        return state
 
     def current_learning_rate(self) -> tf.Tensor:
         """The step size of the next update."""

@@ -15,17 +15,40 @@ under a `tf.distribute.MirroredStrategy`.
   (``tf.nn.compute_average_loss``), so that adding the replicas' gradients gives
   the gradient of the global batch's mean loss; the reported loss is the sum of
   the replicas' shares.
+
+Both also run under `tf.distribute.MultiWorkerMirroredStrategy`, several
+processes training as one (see `coursework.distribute` and
+docs/distributed.md). There the scratch loop is unchanged except that every
+worker reads its own shard of each global batch. Keras's ``fit`` does not run
+under several workers (Keras issue #20585, still so with Keras 3.15 and
+TensorFlow 2.21), so `train_concise` then trains the same Keras model, loss,
+metrics and optimizer with the scratch loop, and says so.
+
+Fault tolerance: inside ``with checkpointing(folder):`` both paths save their
+state after every epoch and, when the folder already holds a checkpoint, start
+from it, so a run that was killed and started again ends as if it had never
+stopped. Only the chief writes there; the other workers save into temporary
+folders, as multi-worker checkpointing requires of every worker.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import json
+import os
+import shutil
+import signal
+import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import keras
 import tensorflow as tf
 
 from coursework.data import count_examples
+from coursework.distribute import is_chief, worker_count
 
 History = list[dict[str, float]]
 """One dict per epoch: ``epoch``, ``loss``, metrics, ``seconds``, ``examples_per_second``."""
@@ -35,6 +58,38 @@ _PROGRESS_INTERVAL = 0.25
 
 PerExampleFn = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
 """``fn(labels, predictions)`` returning one value per example, shape ``(batch,)``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Checkpointing:
+    folder: Path
+
+
+_CHECKPOINTING: list[_Checkpointing] = []
+
+
+@contextlib.contextmanager
+def checkpointing(folder: str | Path | None) -> Iterator[None]:
+    """Saves training state to `folder` after every epoch, and resumes from it.
+
+    Everything `train_scratch` and `train_concise` train inside the ``with``
+    block checkpoints there. ``None`` turns checkpointing off.
+
+    Args:
+        folder: Where the chief keeps its checkpoints (created if missing).
+    """
+    if folder is None:
+        yield
+        return
+    _CHECKPOINTING.append(_Checkpointing(Path(folder)))
+    try:
+        yield
+    finally:
+        _CHECKPOINTING.pop()
+
+
+def _checkpoint_folder() -> Path | None:
+    return _CHECKPOINTING[-1].folder if _CHECKPOINTING else None
 
 
 def set_seed(seed: int) -> None:
@@ -108,19 +163,89 @@ def train_concise(
         The trained model and its per-epoch history.
     """
     _check_epochs(epochs)
+    if worker_count(strategy) > 1:
+        if is_chief(strategy):
+            print(
+                "Keras fit does not run under several workers (Keras issue #20585): "
+                "training the same Keras model, loss, metrics and optimizer with the "
+                "scratch loop instead."
+            )
+        return train_scratch(
+            build_model,
+            strategy=strategy,
+            train_data=train_data,
+            epochs=epochs,
+            make_optimizer=make_optimizer,
+            loss=per_example_loss(loss),
+            metrics={metric.name: per_example_metric(metric) for metric in metrics or []},
+            validation_data=validation_data,
+            regularization=_keras_penalties,
+            verbose=verbose,
+        )
     with strategy.scope():
         model = build_model()
         model.compile(optimizer=make_optimizer(), loss=loss, metrics=metrics or [])
     clock = _EpochClock(count_examples(train_data))
+    callbacks: list[keras.callbacks.Callback] = [clock]
+    folder = _checkpoint_folder()
+    if folder is not None:
+        # Keras saves the model, the optimizer and the epoch at the end of
+        # every epoch, and restores them when fit starts again.
+        callbacks.insert(0, keras.callbacks.BackupAndRestore(str(folder / "backup")))
     model.fit(
         train_data,
         epochs=epochs,
         validation_data=validation_data,
-        callbacks=[clock],
+        callbacks=callbacks,
         shuffle=False,  # the pipeline shuffles examples before batching
         verbose=verbose,
     )
     return model, clock.records
+
+
+def _keras_penalties(model) -> tf.Tensor:
+    """The penalties a Keras model's layers add (``kernel_regularizer``...), or 0."""
+    return tf.add_n(model.losses) if model.losses else tf.constant(0.0)
+
+
+def per_example_loss(loss: keras.losses.Loss) -> PerExampleFn:
+    """The per-example version of a Keras loss (the same loss with no reduction).
+
+    Args:
+        loss: A Keras loss object, e.g. ``SparseCategoricalCrossentropy(from_logits=True)``.
+
+    Returns:
+        ``fn(labels, predictions)`` with one value per example.
+    """
+    unreduced = loss.__class__.from_config({**loss.get_config(), "reduction": None})
+    return lambda labels, predictions: unreduced(labels, predictions)
+
+
+def per_example_metric(metric) -> PerExampleFn:
+    """The per-example function behind a Keras mean metric such as ``SparseCategoricalAccuracy``.
+
+    Args:
+        metric: A Keras metric that averages a per-example function.
+
+    Returns:
+        ``fn(labels, predictions)`` with one value per example, as float32.
+
+    Raises:
+        ValueError: If the metric is not such an average (e.g. AUC).
+    """
+    function = getattr(metric, "_fn", None)
+    if function is None:
+        raise ValueError(
+            f"The metric {getattr(metric, 'name', metric)!r} is not a mean of per-example "
+            "values, so the scratch loop cannot track it under several workers."
+        )
+    options = dict(getattr(metric, "_fn_kwargs", {}) or {})
+
+    def per_example(labels, predictions):
+        values = tf.cast(function(labels, predictions, **options), tf.float32)
+        return tf.reshape(values, [-1])
+
+    return per_example
 
 
 def train_scratch(
@@ -162,10 +287,14 @@ def train_scratch(
     """
     _check_epochs(epochs)
     metrics = dict(metrics or {})
+    chief = is_chief(strategy)
+    if not chief:
+        verbose = 0  # the chief alone reports
     with strategy.scope():
         model = build_model()
         optimizer = make_optimizer()
         optimizer.build(model.trainable_variables)
+    saver = _EpochSaver.create(model, optimizer, chief)
 
     def replica_step(features, labels):
         with tf.GradientTape() as tape:
@@ -189,15 +318,29 @@ def train_scratch(
         # graph keeps them on the device: no step waits for the previous one.
         features, labels = next(iterator)
         per_replica = strategy.run(replica_step, args=(features, labels))
-        sums = strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
-        return {name: totals[name] + sums[name] for name in totals}
+        return {
+            name: totals[name] + strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
+            for name, value in per_replica.items()
+        }
 
     evaluate = make_evaluator(model, loss, metrics) if validation_data is not None else None
-    distributed = strategy.experimental_distribute_dataset(train_data)
+    distributed = strategy.experimental_distribute_dataset(
+        shard_between_workers(train_data, strategy),
+        tf.distribute.InputOptions(experimental_per_replica_buffer_size=2),
+    )
     steps = int(train_data.cardinality())
     verbose = 1 if verbose == "auto" else verbose
     history: History = []
-    for epoch in range(1, epochs + 1):
+    first_epoch = 1
+    if saver is not None:
+        history = saver.restore()
+        first_epoch = len(history) + 1
+        for _ in range(len(history)):
+            # A new iterator reshuffles from the seed's next state: skipping the
+            # finished epochs' iterators gives the later epochs the same order
+            # as in a run that never stopped.
+            iter(distributed)
+    for epoch in range(first_epoch, epochs + 1):
         if verbose:
             print(f"Epoch {epoch}/{epochs}")
         progress = keras.utils.Progbar(steps if steps > 0 else None, verbose=verbose)
@@ -228,7 +371,101 @@ def train_scratch(
         history.append(record)
         if verbose:
             progress.update(steps if steps > 0 else step, list(record.items())[1:], finalize=True)
+        if saver is not None:
+            saver.save(history)
+    if saver is not None:
+        saver.close()
     return model, history
+
+
+def shard_between_workers(
+    dataset: tf.data.Dataset, strategy: tf.distribute.Strategy
+) -> tf.data.Dataset:
+    """Lets every worker of a multi-worker strategy read its own part of each batch.
+
+    In-memory data cannot be split by file, so each worker builds the whole
+    pipeline and keeps its share of every global batch (sharding by *data*):
+    the workers see disjoint examples and together exactly the global batch.
+    With one worker the dataset is returned unchanged.
+    """
+    if worker_count(strategy) == 1:
+        return dataset
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)
+
+
+class _EpochSaver:
+    """Saves the model, the optimizer and the history after every epoch; resumes from them."""
+
+    def __init__(self, folder: Path, checkpoint: tf.train.Checkpoint, chief: bool):
+        self.folder = folder
+        self.checkpoint = checkpoint
+        self.chief = chief
+        # Multi-worker checkpoints need every worker to save; the others write
+        # into a folder of their own that is thrown away.
+        target = folder if chief else Path(tempfile.mkdtemp(prefix="coursework-worker-"))
+        self.manager = tf.train.CheckpointManager(checkpoint, str(target), max_to_keep=2)
+
+    @classmethod
+    def create(cls, model, optimizer, chief: bool) -> _EpochSaver | None:
+        folder = _checkpoint_folder()
+        if folder is None:
+            return None
+        optimizer_state = getattr(optimizer, "variables", None)
+        if optimizer_state is None:
+            raise ValueError(
+                f"{type(optimizer).__name__} does not list its state in a `variables` "
+                "attribute, so its training cannot be checkpointed."
+            )
+        model_state = getattr(model, "variables", None) or model.trainable_variables
+        checkpoint = tf.train.Checkpoint(model=list(model_state), optimizer=list(optimizer_state))
+        folder = folder / "scratch"
+        if chief:
+            folder.mkdir(parents=True, exist_ok=True)
+        return cls(folder, checkpoint, chief)
+
+    def restore(self) -> History:
+        """Loads the latest checkpoint, if any, and returns the epochs it holds."""
+        latest = tf.train.latest_checkpoint(str(self.folder))
+        history_file = self.folder / "history.json"
+        if latest is None or not history_file.is_file():
+            return []
+        self.checkpoint.restore(latest).assert_consumed()
+
+        history = json.loads(history_file.read_text())["history"]
+        return history[: int(latest.rsplit("-", 1)[-1])]
+
+    def save(self, history: History) -> None:
+        """Saves the state after epoch ``len(history)``."""
+        self.manager.save(checkpoint_number=len(history))
+        if self.chief:
+            import json
+
+            temporary = self.folder / "history.json.tmp"
+            temporary.write_text(json.dumps({"history": history}))
+            temporary.replace(self.folder / "history.json")
+        _inject_fault(len(history))
+
+    def close(self) -> None:
+        if not self.chief:
+            shutil.rmtree(self.manager.directory, ignore_errors=True)
+
+
+def _inject_fault(epoch: int) -> None:
+    """Kills this worker after `epoch`, when a fault-tolerance test asks for it.
+
+    ``COURSEWORK_KILL_AFTER_EPOCH=E`` with ``COURSEWORK_KILL_WORKER=I`` makes
+    worker I die with SIGKILL right after saving epoch E, in the first attempt
+    of a run started by ``--workers`` (``COURSEWORK_ATTEMPT=0``) only.
+    """
+    wanted = os.environ.get("COURSEWORK_KILL_AFTER_EPOCH")
+    if wanted is None or os.environ.get("COURSEWORK_ATTEMPT", "0") != "0":
+        return
+    config = os.environ.get("TF_CONFIG", "")
+    index = json.loads(config)["task"]["index"] if config else 0
+    if int(wanted) == epoch and int(os.environ.get("COURSEWORK_KILL_WORKER", "0")) == index:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def make_evaluator(

@@ -1,0 +1,305 @@
+"""Training beyond one process: MultiWorkerMirroredStrategy, checkpoints, GPU-ready defaults.
+
+The cluster tests start real worker processes on loopback ports (each imports
+TensorFlow), so they are marked slow. The rest run in this process.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import REPO
+
+from coursework import distribute, fashion_mnist
+from coursework import linear_regression as linear
+from coursework.cli import _without_options, main
+from coursework.multiworker import free_ports, launch_local_workers
+from coursework.training import checkpointing, per_example_loss, per_example_metric
+
+
+def write_fashion_mnist(folder, train_size=256, test_size=64):
+    """A small random Fashion-MNIST in the official IDX layout."""
+    rng = np.random.default_rng(0)
+    for split, size in (("train", train_size), ("test", test_size)):
+        images_name, labels_name = fashion_mnist.IDX_FILES[split]
+        fashion_mnist.write_idx(folder / images_name, rng.integers(0, 256, (size, 28, 28), np.uint8))
+        fashion_mnist.write_idx(folder / labels_name, rng.integers(0, 10, size, np.uint8))
+    return folder
+
+
+def load_weights(path):
+    with np.load(path) as arrays:
+        return [arrays[name] for name in arrays.files]
+
+
+def float32_tolerance(steps, batch_size, scale):
+    """How far two float32 runs may drift apart when only the order of their sums differs.
+
+    Each step adds `batch_size` per-example gradients; a different order of
+    additions changes such a sum by at most about ``batch_size * eps`` of its
+    terms' magnitude, and the steps' errors add up (bounded, not tuned).
+    """
+    return steps * batch_size * float(np.finfo(np.float32).eps) * scale
+
+
+def weights_of(model):
+    return [np.asarray(v.numpy()) for v in (getattr(model, "variables", None) or model.trainable_variables)]
+
+
+# ---------------------------------------------------------------------------
+# Cluster configuration
+# ---------------------------------------------------------------------------
+def test_cluster_config_names_every_worker_and_this_one():
+    config = distribute.cluster_config(["a:1000", "b:1001"], 1)
+    assert config == {"cluster": {"worker": ["a:1000", "b:1001"]}, "task": {"type": "worker", "index": 1}}
+
+
+@pytest.mark.parametrize(
+    "workers, index, message",
+    [
+        ([], 0, "at least one worker address"),
+        (["node1"], 0, "is not host:port"),
+        (["node1:http"], 0, "is not host:port"),
+        (["a:1", "b:2"], 2, "--task-index must be between 0 and 1"),
+    ],
+)
+def test_bad_cluster_configs_are_explained(workers, index, message):
+    with pytest.raises(ValueError, match=message):
+        distribute.cluster_config(workers, index)
+
+
+def test_tf_config_is_read_and_checked(monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    assert distribute.read_cluster_config() is None
+    monkeypatch.setenv("TF_CONFIG", "{not json")
+    with pytest.raises(ValueError, match="TF_CONFIG must be JSON"):
+        distribute.read_cluster_config()
+    monkeypatch.setenv("TF_CONFIG", json.dumps(distribute.cluster_config(["h:1", "h:2"], 0)))
+    assert distribute.read_cluster_config()["task"]["index"] == 0
+
+
+def test_free_ports_are_distinct():
+    ports = free_ports(4)
+    assert len(set(ports)) == 4 and all(0 < port < 65536 for port in ports)
+
+
+def test_launcher_options_are_removed_before_the_workers_get_them():
+    argv = ["train", "mlp", "--workers", "2", "--checkpoint-dir=/c", "--max-restarts", "1", "--epochs", "3"]
+    assert _without_options(argv, {"--workers", "--checkpoint-dir", "--max-restarts"}) == [
+        "train", "mlp", "--epochs", "3"]
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--workers", "2", "--replicas", "2"], "--replicas applies to one process"),
+        (["--cluster", "a:1,b:2"], "--cluster and --task-index go together"),
+        (["--workers", "2", "--cluster", "a:1", "--task-index", "0"], "not both"),
+        (["--workers", "0"], "--workers must be at least 1"),
+        (["--impl", "scratch", "--mixed-precision"], "--mixed-precision applies to the concise"),
+    ],
+)
+def test_bad_cluster_options_give_a_clear_message(arguments, message, capsys):
+    assert main(["train", "linear_regression", *arguments]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_launch_needs_two_workers(tmp_path):
+    with pytest.raises(ValueError, match="at least 2"):
+        launch_local_workers(["linear_regression"], 1, checkpoint_dir=tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# GPU-ready defaults, with faked device lists
+# ---------------------------------------------------------------------------
+class FakeDevice:
+    def __init__(self, name):
+        self.name = name
+
+
+@pytest.fixture
+def four_fake_gpus(monkeypatch):
+    gpus = [FakeDevice(f"/device:GPU:{i}") for i in range(4)]
+    real_physical = tf.config.list_physical_devices
+    monkeypatch.setattr(
+        tf.config, "list_physical_devices", lambda kind=None: gpus if kind == "GPU" else real_physical(kind)
+    )
+    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: gpus if kind == "GPU" else [])
+    return gpus
+
+
+def test_every_visible_gpu_is_a_replica_by_default(four_fake_gpus):
+    assert distribute.replica_devices() == [f"/device:GPU:{i}" for i in range(4)]
+
+
+def test_replicas_picks_the_first_gpus(four_fake_gpus):
+    assert distribute.replica_devices(2) == ["/device:GPU:0", "/device:GPU:1"]
+    with pytest.raises(ValueError, match="only 4 GPUs exist"):
+        distribute.replica_devices(5)
+
+
+def test_mixed_precision_needs_a_gpu():
+    with pytest.raises(ValueError, match="needs a GPU"):
+        distribute.use_mixed_precision()
+
+
+def test_mixed_precision_on_gpus_computes_in_float16_with_loss_scaling(four_fake_gpus):
+    try:
+        distribute.use_mixed_precision()
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+        assert model.layers[0].compute_dtype == "float16"
+        assert model.layers[0].kernel.dtype == "float32"
+        assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+# ---------------------------------------------------------------------------
+# The concise path's fallback pieces
+# ---------------------------------------------------------------------------
+def test_keras_losses_and_metrics_become_per_example_functions():
+    labels = tf.constant([0, 2])
+    logits = tf.constant([[2.0, 0.0, 0.0], [0.0, 3.0, 1.0]])
+    loss = per_example_loss(keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    expected = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)(labels, logits)
+    np.testing.assert_allclose(loss(labels, logits), expected, rtol=1e-6)
+    accuracy = per_example_metric(keras.metrics.SparseCategoricalAccuracy(name="accuracy"))
+    np.testing.assert_array_equal(accuracy(labels, logits), [1.0, 0.0])
+    with pytest.raises(ValueError, match="not a mean of per-example values"):
+        per_example_metric(keras.metrics.AUC())
+
+
+# ---------------------------------------------------------------------------
+# Checkpoints: a stopped run, started again, ends as if it had never stopped
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_scratch_training_resumes_from_its_checkpoint_with_identical_results(tmp_path, replicas):
+    strategy = distribute.get_strategy(replicas)
+    config = linear.DEFAULTS.replace(verbose=0)
+    uninterrupted = linear.run("scratch", config.replace(epochs=4), strategy)
+    with checkpointing(tmp_path):
+        linear.run("scratch", config.replace(epochs=2), strategy)  # stops after epoch 2
+        resumed = linear.run("scratch", config.replace(epochs=4), strategy)
+    assert [r["loss"] for r in resumed.history] == [r["loss"] for r in uninterrupted.history]
+    for got, want in zip(weights_of(resumed.model), weights_of(uninterrupted.model), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_the_adam_state_is_checkpointed_too():
+    from coursework.scratch import SGD, Adam
+
+    variable = tf.Variable(tf.zeros(3))
+    adam = Adam(0.1)
+    adam.build([variable])
+    assert len(adam.variables) == 3  # step counter, first and second moment
+    assert SGD(0.1).variables == []
+
+
+def test_fit_resumes_after_an_interrupted_run(tmp_path):
+    strategy = distribute.get_strategy(1)
+    config = linear.DEFAULTS.replace(verbose=0)
+
+    class StopAfterTwoEpochs(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    original_fit = keras.Model.fit
+
+    def interrupted_fit(self, *args, callbacks=(), **kwargs):
+        return original_fit(self, *args, callbacks=[*callbacks, StopAfterTwoEpochs()], **kwargs)
+
+    with checkpointing(tmp_path):
+        keras.Model.fit = interrupted_fit
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                linear.run("concise", config.replace(epochs=4), strategy)
+        finally:
+            keras.Model.fit = original_fit
+        assert (tmp_path / "backup").is_dir()
+        resumed = linear.run("concise", config.replace(epochs=4), strategy)
+    assert [record["epoch"] for record in resumed.history] == [3, 4]  # epochs 1-2 were restored
+
+
+# ---------------------------------------------------------------------------
+# Real clusters of local worker processes
+# ---------------------------------------------------------------------------
+def coursework(*arguments, env=None, timeout=600):
+    completed = subprocess.run(
+        [sys.executable, "-m", "coursework", *arguments],
+        capture_output=True, text=True, timeout=timeout, cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+def test_two_workers_train_linear_regression_like_one_process(tmp_path, impl):
+    completed = coursework(
+        "train", "linear_regression", "--impl", impl, "--workers", "2", "--epochs", "3",
+        "--quiet", "--metrics-out", str(tmp_path / "m.json"), "--export-weights", str(tmp_path / "w"),
+    )
+    report = json.loads((tmp_path / "m.json").read_text())
+    assert report["workers"] == 2 and report["replicas"] == 2 and report["chief"] is True
+    if impl == "concise":
+        assert "Keras issue #20585" in completed.stdout
+    chief, other = load_weights(tmp_path / "w" / "worker-0.npz"), load_weights(tmp_path / "w" / "worker-1.npz")
+    for a, b in zip(chief, other, strict=True):
+        np.testing.assert_array_equal(a, b)  # one model, kept identical on both workers
+    single = linear.run(impl, linear.DEFAULTS.replace(epochs=3, verbose=0), distribute.get_strategy(1))
+    steps = 3 * 1000 // 10  # epochs x batches of the lecture's 1000 examples
+    for got, want in zip(chief, weights_of(single.model), strict=True):
+        # The same global batches and steps; only the order of the float32 sums differs.
+        tolerance = float32_tolerance(steps, 10, np.abs(want).max() + 1)
+        np.testing.assert_allclose(got, want, rtol=0, atol=tolerance)
+    assert report["metrics"]["w_error"] < 1e-3
+
+
+@pytest.mark.slow
+def test_two_workers_train_the_mlp_with_identical_copies(tmp_path):
+    data = write_fashion_mnist(tmp_path / "data")
+    coursework(
+        "train", "mlp", "--impl", "scratch", "--workers", "2", "--epochs", "2", "--batch-size", "64",
+        "--data-dir", str(data), "--quiet", "--metrics-out", str(tmp_path / "m.json"),
+        "--export-weights", str(tmp_path / "w"),
+    )
+    chief, other = load_weights(tmp_path / "w" / "worker-0.npz"), load_weights(tmp_path / "w" / "worker-1.npz")
+    for a, b in zip(chief, other, strict=True):
+        np.testing.assert_array_equal(a, b)
+    from coursework import mlp
+
+    single = mlp.run("scratch", mlp.DEFAULTS.replace(epochs=2, batch_size=64, data_dir=str(data), verbose=0),
+                     distribute.get_strategy(1))
+    for got, want in zip(chief, weights_of(single.model), strict=True):
+        tolerance = float32_tolerance(2 * 256 // 64, 64, np.abs(want).max() + 1)
+        np.testing.assert_allclose(got, want, rtol=0, atol=tolerance)
+    assert not (tmp_path / "w" / "worker-1.json").exists()
+    assert json.loads((tmp_path / "m.json").read_text())["workers"] == 2
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_restarted_and_the_run_ends_as_if_uninterrupted(tmp_path):
+    arguments = ["train", "linear_regression", "--impl", "scratch", "--workers", "2", "--epochs", "4", "--quiet"]
+    coursework(*arguments, "--export-weights", str(tmp_path / "plain"))
+    completed = coursework(
+        *arguments, "--export-weights", str(tmp_path / "restarted"),
+        "--metrics-out", str(tmp_path / "m.json"), "--checkpoint-dir", str(tmp_path / "checkpoints"),
+        env={"COURSEWORK_KILL_AFTER_EPOCH": "2", "COURSEWORK_KILL_WORKER": "1"},
+    )
+    assert "worker 1 stopped (killed by signal 9)" in completed.stderr
+    assert "attempt 2 of 3" in completed.stderr
+    for name in ("worker-0.npz", "worker-1.npz"):
+        for got, want in zip(load_weights(tmp_path / "restarted" / name),
+                             load_weights(tmp_path / "plain" / name), strict=True):
+            np.testing.assert_array_equal(got, want)
+    history = json.loads((tmp_path / "m.json").read_text())["history"]
+    assert [record["epoch"] for record in history] == [1, 2, 3, 4]
