@@ -166,7 +166,12 @@ def _run_attempt(
     log_dir: Path,
     environment: dict[str, str] | None,
 ) -> list[WorkerExit]:
-    """Starts every worker once and waits until all have ended, or one has failed."""
+    """Starts every worker once and waits until all have ended, or one has failed.
+
+    Returns:
+        How the workers that ended by themselves ended (those stopped by the
+        launcher after another failed are left out).
+    """
     addresses = ",".join(f"127.0.0.1:{port}" for port in free_ports(workers))
     processes: list[subprocess.Popen] = []
     logs = []
@@ -195,6 +200,9 @@ def _run_attempt(
                 break
             time.sleep(_POLL_SECONDS)
     finally:
+        # The workers still running when the first one failed are stopped by us:
+        # only the ones that had already ended report their own status.
+        ended = {index for index, process in enumerate(processes) if process.poll() is not None}
         for process in processes:
             if process.poll() is None:
                 process.kill()
@@ -202,4 +210,8 @@ def _run_attempt(
             process.wait()
         for log in logs:
             log.close()
-    return [WorkerExit(index, process.returncode) for index, process in enumerate(processes)]
+    return [
+        WorkerExit(index, process.returncode)
+        for index, process in enumerate(processes)
+        if index in ended
+    ]
