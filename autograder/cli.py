@@ -88,6 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     kit.add_argument("out", help="the kit folder (new, empty, or a kit written before)")
     kit.add_argument("--no-wheel", action="store_true", help="write the folder only")
+    gradescope = commands.add_parser(
+        "gradescope",
+        help="write Gradescope's autograder package for an assignment (instructors)",
+        description="Write Gradescope's autograder zip for ASSIGNMENT: setup.sh (installs the "
+        "kit and its dependencies), run_autograder (grades /autograder/submission/ into "
+        "/autograder/results/results.json, public cases visible, hidden ones after_published) "
+        "and the kit's wheel.",
+    )
+    gradescope.add_argument("assignment", help="e.g. linear_regression")
+    gradescope.add_argument("--out", default="autograder.zip", help="the zip to write")
+    gradescope.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds allowed per graded call (default 10)"
+    )
     nbgrader = commands.add_parser(
         "nbgrader",
         help="write an nbgrader course folder with the assignments (instructors)",
@@ -145,6 +158,17 @@ def run_kit(args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path}")
     print(f"Give students {args.out} (or the wheel): pip install -e {args.out}")
+    return 0
+
+
+def run_gradescope(args: argparse.Namespace) -> int:
+    """``autograder gradescope ASSIGNMENT --out autograder.zip``."""
+    from autograder.generate.gradescope_package import write_gradescope_package
+
+    path = write_gradescope_package(args.assignment, Path(args.out), timeout=args.timeout)
+    print(f"wrote {path}")
+    print("Upload it as the assignment's autograder on Gradescope (Configure Autograder > "
+          "Zip file upload); students submit " f"{args.assignment}.py or .ipynb.")
     return 0
 
 
@@ -209,6 +233,7 @@ COMMANDS = {
     "release": run_release,
     "start": run_start,
     "kit": run_kit,
+    "gradescope": run_gradescope,
     "grade": run_grade,
     "check": run_check,
     "nbgrader": run_nbgrader,
