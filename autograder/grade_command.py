@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.checks import AssignmentSpec
+from autograder.class_report import write_class_report
 from autograder.grading import SubmissionGrade, assignment_cases, grade_class
 from autograder.layout import solutions_dir
 from autograder.report import summary_table, write_reports
@@ -131,12 +132,14 @@ def grade_command(
             submissions, spec, sandbox, jobs=jobs, on_done=ProgressBar(len(submissions))
         )
     write_reports(grades, spec, out, csv_format)
+    class_report = write_class_report(grades, spec, out)
     print(summary_table(grades, spec))
     mean = sum(grade.score for grade in grades) / len(grades)
     print(
         f"\n{len(grades)} graded, mean {mean:.2f} / {spec.max_score:g}. "
         f"Gradebook: {out / 'grades.csv'}"
     )
+    print(f"Where the class struggled: {class_report}")
     isolation = next((grade.isolation for grade in grades if grade.isolation), [])
     if isolation:
         print("Isolation of the student code:")

@@ -200,3 +200,14 @@ def test_student_check_works_without_the_solutions_package(monkeypatch, capsys):
     output = capsys.readouterr()
     assert status == 1, output.err
     assert "FAIL  squared_loss" in output.out and "PASS  linreg" in output.out
+
+
+def test_class_report_beside_the_gradebook(graded):
+    _, out = graded
+    report = (out / "class_report.md").read_text()
+    assert "| `squared_loss` |" in report
+    # bob forgot the 1/2 of squared_loss: its hint is among those that fired, with a count.
+    assert any(line.startswith("- **") and "(`squared_loss`)" in line
+               for line in report.splitlines())
+    assert (out / "scores.png").read_bytes().startswith(b"\x89PNG")
+    assert (out / "pass_rates.png").read_bytes().startswith(b"\x89PNG")
