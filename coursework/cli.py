@@ -17,6 +17,9 @@ from pathlib import Path
 
 from coursework.topics import IMPLEMENTATIONS, TOPICS
 
+LECTURE_OPTIONS = ("cell", "dataset")
+"""Options only some lectures have: fields of their own `RunConfig` subclass."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     """Returns the argument parser of the ``coursework`` command."""
@@ -41,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "on a CPU-only machine, that many logical CPUs")
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--data-dir", help="folder with the lecture's data files")
+    train.add_argument("--cell", choices=("rnn", "gru"),
+                       help="recurrent cell of rnn_lm (default rnn, i.e. tanh)")
+    train.add_argument("--dataset", choices=("imdb", "ag_news"),
+                       help="data set of text_classification (default imdb)")
     train.add_argument("--metrics-out", metavar="FILE.json",
                        help="write the history and final metrics as JSON")
     train.add_argument("--plot", metavar="FILE.png", help="save the training curves as PNG")
@@ -145,7 +152,12 @@ def train(args: argparse.Namespace) -> dict:
     from coursework.training import checkpointing
 
     lecture = load_topic(args.topic)
+    options = {name: getattr(args, name) for name in LECTURE_OPTIONS}
+    for name, value in options.items():
+        if value is not None and not hasattr(lecture.DEFAULTS, name):
+            raise ValueError(f"--{name} does not apply to {args.topic}.")
     config = lecture.DEFAULTS.replace(
+        **options,
         epochs=args.epochs,
         learning_rate=args.lr,
         batch_size=args.batch_size,
@@ -177,6 +189,7 @@ def train(args: argparse.Namespace) -> dict:
             "learning_rate": config.learning_rate,
             "batch_size": config.batch_size,
             "seed": config.seed,
+            **{name: getattr(config, name) for name in LECTURE_OPTIONS if hasattr(config, name)},
         },
         "metrics": result.metrics,
         "history": result.history,

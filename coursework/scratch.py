@@ -53,15 +53,19 @@ class SGD:
 
     Args:
         learning_rate: Step size, a positive float.
+        clip_norm: Optional largest global norm of the summed gradients (see
+            `clip_by_global_norm`); clipping comes after the all-reduce, so it
+            limits the step of the whole batch, not each replica's share.
 
     Raises:
-        ValueError: If `learning_rate` is not positive.
+        ValueError: If `learning_rate` or `clip_norm` is not positive.
     """
 
-    def __init__(self, learning_rate: float):
+    def __init__(self, learning_rate: float, clip_norm: float | None = None):
         if learning_rate <= 0:
             raise ValueError(f"The learning rate must be positive, got {learning_rate}.")
         self.learning_rate = float(learning_rate)
+        self.clip_norm = _check_clip_norm(clip_norm)
 
     def build(self, variables: Iterable[tf.Variable]) -> None:
         """Does nothing: plain SGD keeps no state (present for API parity)."""
@@ -79,9 +83,47 @@ class SGD:
             grads_and_vars: Pairs of (gradient, variable).
         """
         grads, variables = zip(*grads_and_vars, strict=True)
-        grads = _all_reduce(grads)
+        grads = _reduce_and_clip(grads, self.clip_norm)
         for grad, variable in zip(grads, variables, strict=True):
             variable.assign_sub(self.learning_rate * grad)
+
+
+def clip_by_global_norm(grads: list[tf.Tensor], clip_norm: float) -> list[tf.Tensor]:
+    """Scales gradients together so that their global L2 norm is at most `clip_norm`.
+
+    The global norm ``g = sqrt(sum of every squared element of every gradient)``
+    measures the whole step. Multiplying every gradient by
+    ``min(1, clip_norm / g)`` shortens a step that is too long (an *exploding*
+    gradient, common in recurrent networks) without changing its direction;
+    clipping each gradient on its own would change it. The same as
+    ``tf.clip_by_global_norm(grads, clip_norm)[0]``.
+
+    Args:
+        grads: Gradient tensors of any shapes.
+        clip_norm: The largest global norm allowed, positive.
+
+    Returns:
+        The scaled gradients, a new list.
+    """
+    norm = tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(grad)) for grad in grads]))
+    scale = tf.minimum(1.0, clip_norm / tf.maximum(norm, 1e-12))
+    return [grad * scale for grad in grads]
+
+
+def _reduce_and_clip(grads, clip_norm: float | None) -> list[tf.Tensor]:
+    """All-reduces the replicas' gradients, then clips the sum (it is the batch's gradient).
+
+    An embedding's gradient arrives as `tf.IndexedSlices` (rows of the looked-up
+    words only); it is made dense first, as the moments are.
+    """
+    grads = _all_reduce([tf.convert_to_tensor(grad) for grad in grads])
+    return grads if clip_norm is None else clip_by_global_norm(grads, clip_norm)
+
+
+def _check_clip_norm(clip_norm: float | None) -> float | None:
+    if clip_norm is not None and not clip_norm > 0:
+        raise ValueError(f"clip_norm must be positive, got {clip_norm}.")
+    return None if clip_norm is None else float(clip_norm)
 
 
 def _all_reduce(grads: list[tf.Tensor]) -> list[tf.Tensor]:
@@ -145,6 +187,7 @@ class Adam:
         beta_1: Decay rate of the first-moment average, in [0, 1).
         beta_2: Decay rate of the second-moment average, in [0, 1).
         epsilon: Added to ``sqrt(v)`` to avoid dividing by 0.
+        clip_norm: Optional largest global norm of the summed gradients, as in `SGD`.
 
     Raises:
         ValueError: If an argument is out of range.
@@ -156,6 +199,7 @@ class Adam:
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-7,
+        clip_norm: float | None = None,
     ):
         if not callable(learning_rate) and learning_rate <= 0:
             raise ValueError(f"The learning rate must be positive, got {learning_rate}.")
@@ -166,6 +210,7 @@ class Adam:
             raise ValueError(f"epsilon must be positive, got {epsilon}.")
         self.learning_rate = learning_rate
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.clip_norm = _check_clip_norm(clip_norm)
         self.iterations: tf.Variable | None = None
         self._moments: dict[int, tuple[tf.Variable, tf.Variable]] = {}
 
@@ -215,7 +260,7 @@ class Adam:
         grads, variables = zip(*grads_and_vars, strict=True)
         if self.iterations is None or any(id(v) not in self._moments for v in variables):
             raise RuntimeError("Call Adam.build(variables) before applying gradients to them.")
-        grads = _all_reduce(grads)
+        grads = _reduce_and_clip(grads, self.clip_norm)
         learning_rate = self.current_learning_rate()
         step = tf.cast(self.iterations + 1, tf.float32)
         alpha = learning_rate * tf.sqrt(1.0 - self.beta_2**step) / (1.0 - self.beta_1**step)

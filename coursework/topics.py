@@ -20,6 +20,8 @@ TOPICS: dict[str, str] = {
     "softmax_regression": "coursework.softmax_regression",
     "mlp": "coursework.mlp",
     "dropout_mlp": "coursework.dropout_mlp",
+    "rnn_lm": "coursework.rnn_lm",
+    "text_classification": "coursework.text_classification",
 }
 """Topic name to lecture module."""
 
