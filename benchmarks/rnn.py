@@ -124,7 +124,7 @@ def train(args: argparse.Namespace) -> None:
             record = {
                 "topic": args.topic, "impl": impl, "cell": getattr(config, "cell", None),
                 "seed": seed, "epochs": config.epochs, "replicas": strategy.num_replicas_in_sync,
-                "wall_seconds": seconds, "metrics": result.metrics,
+                "wall_seconds": seconds, "metrics": result.metrics, "samples": result.samples,
                 "epoch_seconds": [epoch["seconds"] for epoch in result.history],
             }
             with open(args.out, "a", encoding="utf-8") as stream:
@@ -169,8 +169,9 @@ def summarize(path: str, topic: str, markdown: bool) -> None:
             print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     if topic in D2L_REFERENCE:
         print(f"\nD2L's TensorFlow track: {D2L_REFERENCE[topic]}.")
-    samples = {(r["impl"], r["cell"], r["seed"]): r["metrics"].get("generated")
-               for records in groups.values() for r in records if "generated" in r["metrics"]}
+    samples = {(r["impl"], r["cell"], r["seed"]): r["samples"]["generated"]
+               for records in groups.values() for r in records
+               if "generated" in r.get("samples", {})}
     for (impl, cell, seed), text in sorted(samples.items(), key=str):
         print(f"{impl} {cell} seed {seed}: {text!r}")
 

@@ -192,6 +192,7 @@ def train(args: argparse.Namespace) -> dict:
             **{name: getattr(config, name) for name in LECTURE_OPTIONS if hasattr(config, name)},
         },
         "metrics": result.metrics,
+        "samples": result.samples,
         "history": result.history,
     }
     if not chief:
@@ -223,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     if report["workers"] > 1:
         where = f"{report['workers']} workers, {where}"
     print(f"{report['topic']} ({report['impl']}, {where}): {figures}")
+    for name, text in report["samples"].items():
+        print(f"{name}: {text!r}")
     return 0
 
 

@@ -275,9 +275,14 @@ def predict(prefix: str, num_predictions: int, model, vocab: time_machine.Vocab)
         The prefix followed by the generated characters.
     """
     indices = vocab.indices(time_machine.preprocess(prefix))
+
+    # Compiled once for texts of any length: each call is one graph run.
+    @tf.function(input_signature=[tf.TensorSpec([1, None], tf.int32)])
+    def next_token(tokens):
+        return tf.argmax(model(tokens, training=False)[0, -1], output_type=tf.int32)
+
     for _ in range(num_predictions):
-        logits = model(tf.constant([indices], tf.int32), training=False)
-        indices.append(int(tf.argmax(logits[0, -1])))
+        indices.append(int(next_token(tf.constant([indices], tf.int32))))
     return "".join(vocab.to_tokens(indices))
 
 
@@ -301,7 +306,8 @@ def run(
 
     Returns:
         The history (with ``perplexity`` and ``val_perplexity`` every epoch),
-        ``{"val_perplexity", "val_loss", "generated"}`` and the trained model.
+        ``{"val_perplexity", "val_loss"}``, the trained model and the
+        greedy continuation of ``config.prefix`` as ``samples["generated"]``.
 
     Raises:
         ValueError: If `impl`, the cell or a hyperparameter is invalid.
@@ -348,12 +354,13 @@ def run(
     generated = predict(config.prefix, config.num_predictions, model, vocab)
     if config.verbose:
         print(f"Generated: {generated!r}")
-    metrics = {
-        "val_perplexity": math.exp(validation["loss"]),
-        "val_loss": validation["loss"],
-        "generated": generated,
-    }
-    return RunResult(history=add_perplexity(history), metrics=metrics, model=model)
+    metrics = {"val_perplexity": math.exp(validation["loss"]), "val_loss": validation["loss"]}
+    return RunResult(
+        history=add_perplexity(history),
+        metrics=metrics,
+        model=model,
+        samples={"generated": generated},
+    )
 
 
 if __name__ == "__main__":
@@ -362,4 +369,5 @@ if __name__ == "__main__":
     strategy = get_strategy()
     for implementation in ("scratch", "concise"):
         result = run(implementation, DEFAULTS.replace(verbose=2), strategy)
-        print(f"{implementation}: validation perplexity {result.metrics['val_perplexity']:.3f}")
+        print(f"{implementation}: validation perplexity {result.metrics['val_perplexity']:.3f}, "
+              f"generated {result.samples['generated']!r}")

@@ -61,11 +61,14 @@ class RunResult:
         history: Per-epoch records (see `coursework.training`).
         metrics: The lecture's headline figures, e.g. ``{"test_accuracy": 0.85}``.
         model: The trained model.
+        samples: Text the model produced, by name (e.g. a language model's
+            continuation of a prefix); empty for most lectures.
     """
 
     history: list[dict[str, float]]
     metrics: dict[str, float]
     model: object = dataclasses.field(repr=False, default=None)
+    samples: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def load_topic(name: str) -> ModuleType:

@@ -29,3 +29,24 @@ def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data sets not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def real_aclimdb(tmp_path_factory):
+    """The real IMDB reviews in the official aclImdb layout, written from
+    ../shared/data/imdb's JSON-lines shards (its README), or a skip without them."""
+    import gzip
+    import json
+
+    from coursework.text_data import write_aclimdb
+
+    shards = sorted((SHARED_DATA / "imdb").glob("imdb_*.jsonl.gz"))
+    if not shards:
+        pytest.skip(f"the IMDB shards are not in {SHARED_DATA / 'imdb'}")
+
+    def reviews():
+        for shard in shards:
+            with gzip.open(shard, "rt", encoding="utf-8") as stream:
+                yield from (json.loads(line) for line in stream)
+
+    return write_aclimdb(reviews(), tmp_path_factory.mktemp("imdb") / "aclImdb")

@@ -1,0 +1,171 @@
+"""The character language model lecture (`coursework.rnn_lm`) and the scratch recurrent cells.
+
+The runs here train on a small repetitive text for a few epochs;
+`benchmarks/rnn.py rnn_lm` trains on The Time Machine.
+"""
+
+import json
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from coursework import recurrent, rnn_lm, scratch, time_machine
+from coursework.cli import main
+from coursework.distribute import get_strategy
+
+TEXT = "the time traveller smiled and the time machine vanished " * 60
+SMALL = {"epochs": 2, "batch_size": 16, "num_steps": 8, "num_hiddens": 16, "verbose": 0,
+         "learning_rate": 0.05, "num_predictions": 10}
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    text = time_machine.preprocess(TEXT)
+    vocab = time_machine.Vocab(time_machine.tokenize([text], "char"))
+    return np.asarray(vocab.indices(text), np.int32), vocab
+
+
+def test_scratch_rnn_and_keras_simple_rnn_from_the_same_weights_give_the_same_logits():
+    scratch_model = rnn_lm.RNNLMScratch(vocab_size=28, num_hiddens=12, seed=4)
+    concise = rnn_lm.build_concise_model(vocab_size=28, num_hiddens=12, cell="rnn")
+    rnn_lm.copy_scratch_weights(scratch_model, concise)
+    tokens = tf.constant(np.random.default_rng(0).integers(0, 28, (5, 9)), tf.int32)
+    expected = concise(tokens).numpy()
+    assert expected.shape == (5, 9, 28)
+    np.testing.assert_allclose(scratch_model(tokens).numpy(), expected, rtol=1e-5, atol=1e-5)
+    # ...and inside a compiled function, where the loop over time is a while loop.
+    compiled = tf.function(scratch_model.__call__)
+    np.testing.assert_allclose(compiled(tokens).numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_scratch_gru_cell_matches_keras_gru_with_reset_before_the_product():
+    cell = recurrent.GRUCell(num_inputs=6, num_hiddens=5, seed=2)
+    layer = keras.layers.GRU(5, reset_after=False, return_sequences=True, return_state=True)
+    inputs = np.random.default_rng(1).normal(size=(3, 7, 6)).astype(np.float32)
+    layer(inputs)
+    gates = ("z", "r", "h")
+    layer.set_weights([
+        np.concatenate([getattr(cell, f"W_x{g}").numpy() for g in gates], axis=1),
+        np.concatenate([getattr(cell, f"W_h{g}").numpy() for g in gates], axis=1),
+        np.concatenate([getattr(cell, f"b_{g}").numpy() for g in gates]),
+    ])
+    expected_outputs, expected_state = layer(inputs)
+    outputs, state = recurrent.run_over_time(cell, inputs)
+    np.testing.assert_allclose(outputs.numpy(), expected_outputs.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(state.numpy(), expected_state.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_masked_steps_leave_the_state_unchanged_in_both_directions():
+    cell = recurrent.RNNCell(num_inputs=3, num_hiddens=4, seed=0)
+    inputs = np.random.default_rng(2).normal(size=(2, 5, 3)).astype(np.float32)
+    padded = np.concatenate([inputs, np.ones((2, 3, 3), np.float32)], axis=1)
+    mask = np.array([[True] * 5 + [False] * 3] * 2)
+    for reverse in (False, True):
+        _, expected = recurrent.run_over_time(cell, inputs, reverse=reverse)
+        _, got = recurrent.run_over_time(cell, padded, mask=mask, reverse=reverse)
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_clip_by_global_norm_matches_tensorflow():
+    rng = np.random.default_rng(3)
+    grads = [tf.constant(rng.normal(size=shape).astype(np.float32)) for shape in [(3, 4), (4,)]]
+    for clip_norm in (0.5, 100.0):
+        expected, _ = tf.clip_by_global_norm(grads, clip_norm)
+        got = scratch.clip_by_global_norm(grads, clip_norm)
+        for g, e in zip(got, expected, strict=True):
+            np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-6)
+
+
+def test_scratch_optimizer_clips_the_summed_gradient_of_both_replicas():
+    """Each replica's share has norm 0.6, under the limit 1; their sum has norm 1.2."""
+    strategy = get_strategy(2)
+    with strategy.scope():
+        variable = scratch.parameter(tf.zeros(2))
+        optimizer = scratch.SGD(1.0, clip_norm=1.0)
+
+    def step():
+        optimizer.apply_gradients([(tf.constant([0.6, 0.0]), variable)])
+
+    strategy.run(tf.function(step))
+    np.testing.assert_allclose(variable.numpy(), [-1.0, 0.0], rtol=1e-6)
+
+
+def test_perplexity_is_exp_of_the_mean_token_cross_entropy():
+    rng = np.random.default_rng(5)
+    logits = tf.constant(rng.normal(size=(4, 6, 28)).astype(np.float32))
+    labels = tf.constant(rng.integers(0, 28, (4, 6)), tf.int32)
+    keras_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits)
+    per_sequence = rnn_lm.sequence_cross_entropy(labels, logits)
+    assert float(tf.reduce_mean(per_sequence)) == pytest.approx(float(keras_loss), rel=1e-6)
+    history = rnn_lm.add_perplexity([{"loss": 2.0, "val_loss": 1.5}])
+    assert history[0]["perplexity"] == pytest.approx(math.exp(2.0))
+    assert history[0]["val_perplexity"] == pytest.approx(math.exp(1.5))
+
+
+@pytest.mark.parametrize("impl, cell", [("scratch", "rnn"), ("concise", "rnn"),
+                                        ("scratch", "gru"), ("concise", "gru")])
+def test_each_implementation_learns_the_text_and_writes(impl, cell, corpus):
+    config = rnn_lm.DEFAULTS.replace(**SMALL, cell=cell, prefix="the time")
+    result = rnn_lm.run(impl, config, get_strategy(1), corpus=corpus)
+    first, last = result.history[0], result.history[-1]
+    assert last["loss"] < first["loss"]
+    assert last["val_perplexity"] == pytest.approx(math.exp(last["val_loss"]))
+    assert result.metrics["val_perplexity"] == pytest.approx(math.exp(result.metrics["val_loss"]))
+    assert result.metrics["val_perplexity"] < 15  # 23 characters: chance is 23
+    generated = result.samples["generated"]
+    assert generated.startswith("the time") and len(generated) == len("the time") + 10
+
+
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+def test_training_under_two_replicas(impl, corpus):
+    config = rnn_lm.DEFAULTS.replace(**SMALL)
+    result = rnn_lm.run(impl, config, get_strategy(2), corpus=corpus)
+    assert result.history[-1]["loss"] < result.history[0]["loss"]
+    assert math.isfinite(result.metrics["val_perplexity"])
+
+
+def test_scratch_steps_do_not_depend_on_the_number_of_replicas(corpus):
+    config = rnn_lm.DEFAULTS.replace(**{**SMALL, "epochs": 1})
+    one = rnn_lm.run("scratch", config, get_strategy(1), corpus=corpus)
+    two = rnn_lm.run("scratch", config, get_strategy(2), corpus=corpus)
+    for mine, theirs in zip(one.model.trainable_variables, two.model.trainable_variables,
+                            strict=True):
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-3, atol=1e-5)
+
+
+def test_greedy_generation_follows_the_highest_logit(corpus):
+    _, vocab = corpus
+
+    def always_e(tokens, training=False):
+        return tf.one_hot(tf.fill(tf.shape(tokens), vocab.token_to_idx["e"]), len(vocab))
+
+    assert rnn_lm.predict("Time!", 3, always_e, vocab) == "time eee"
+
+
+def test_bad_settings_are_rejected(corpus):
+    with pytest.raises(ValueError, match="cell"):
+        rnn_lm.run("scratch", rnn_lm.DEFAULTS.replace(cell="lstm"), get_strategy(1), corpus=corpus)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        rnn_lm.split_corpus(np.arange(10), 1.5)
+
+
+def test_command_line_writes_the_generated_text_to_the_metrics_json(tmp_path, shared_data, capsys):
+    out = tmp_path / "metrics.json"
+    code = main(["train", "rnn_lm", "--impl", "concise", "--cell", "gru", "--epochs", "1",
+                 "--data-dir", str(shared_data / "timemachine"), "--metrics-out", str(out),
+                 "--quiet"])
+    assert code == 0
+    report = json.loads(out.read_text())
+    assert report["config"]["cell"] == "gru"
+    assert report["samples"]["generated"].startswith("time traveller")
+    assert report["metrics"]["val_perplexity"] == pytest.approx(
+        math.exp(report["metrics"]["val_loss"]))
+    assert "generated: 'time traveller" in capsys.readouterr().out
+
+
+def test_command_line_refuses_an_option_the_lecture_does_not_have(capsys):
+    assert main(["train", "mlp", "--cell", "gru"]) == 2
+    assert "--cell does not apply to mlp" in capsys.readouterr().err
