@@ -8,10 +8,15 @@ no half message.
 
 The grader reads messages written by student processes, so `read_message`
 treats the folder as hostile: files are opened without following symbolic
-links, must be regular files with one link and below a size cap, the JSON tree
-is validated node by node, and ``.npy`` headers are parsed and checked before
-any array is built. Nothing is ever unpickled or imported. Every problem is a
-`TransportError`.
+links (``O_NOFOLLOW | O_NONBLOCK``, so a FIFO cannot block it either), must be
+regular files (checked with ``fstat`` on the open file) with one link and below
+a size cap; the JSON file has its own small cap (`JSON_LIMIT_BYTES`), checked
+before it is parsed, so the grader never parses more than that of what a child
+wrote; the JSON tree is validated node by node, and each ``.npy`` record is
+read on its own: its header is parsed and checked (plain dtype, no pickles,
+data size exactly what dtype and shape say) before its data is read, and the
+records may not overlap. Nothing is ever unpickled or imported. Every problem
+is a `TransportError`.
 
 Value tree nodes: JSON ``null``, booleans, numbers and strings stand for
 themselves and JSON arrays for lists; the objects ``{"__tuple__": [...]}``,
@@ -35,7 +40,11 @@ from autograder.sandbox.harness import PLAIN_DTYPE_KINDS, Tensor, Variable
 
 FORMAT = 1
 MAX_DEPTH = 200
-MAX_NODES = 5_000_000
+#: The largest JSON part of a message from a child (arrays travel as ``.npy``).
+JSON_LIMIT_BYTES = 2 * 2**20
+MAX_NODES = 1_000_000
+#: The largest ``.npy`` header read (NumPy writes them well under 1 KB).
+NPY_HEADER_LIMIT = 1 << 16
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _MARKERS = {"__tensor__": Tensor, "__variable__": Variable}
 
@@ -99,6 +108,7 @@ def write_message(
     *,
     max_bytes: int,
     allow_markers: bool = False,
+    json_limit: int = JSON_LIMIT_BYTES,
 ) -> None:
     """Writes `value` (and JSON-able `fields`) as the message `name` in `folder`.
 
@@ -109,6 +119,7 @@ def write_message(
         fields: Extra JSON-able top-level fields, such as a status.
         max_bytes: Cap on the size of the arrays.
         allow_markers: Whether `Tensor`/`Variable` markers may be sent (job files).
+        json_limit: Cap on the JSON part (lists, numbers and strings outside arrays).
 
     Raises:
         TransportError: If `value` is not plain data or is too large.
@@ -122,8 +133,10 @@ def write_message(
     header = dict(fields or {})
     header.update(format=FORMAT, arrays=encoder.arrays, value=tree)
     text = json.dumps(header)
-    if len(text) > max_bytes:
-        raise TransportError(f"the data is larger than {max_bytes // 2**20} MB")
+    if len(text) > min(max_bytes, json_limit):
+        raise TransportError(
+            f"the data outside arrays is larger than {min(max_bytes, json_limit)} bytes of JSON "
+            "(return NumPy arrays or tensors for large data)")
     temporary_json.write_text(text)
     os.replace(temporary_blob, blob_path)
     os.replace(temporary_json, json_path)
@@ -142,33 +155,15 @@ def read_file(folder: Path | int, filename: str, max_bytes: int) -> bytes:
         max_bytes: The largest acceptable size.
 
     Returns:
-        The file's content.
+        The file's content (at most `max_bytes`, even if it grows meanwhile).
 
     Raises:
         MissingMessage: If the file does not exist.
         TransportError: If it is a link, not a regular file, has several hard
             links or is larger than `max_bytes`.
     """
-    if "/" in filename or filename in ("", ".", ".."):
-        raise TransportError(f"bad file name {filename!r}")
-    directory = folder if isinstance(folder, int) else None
-    path = filename if directory is not None else os.path.join(folder, filename)
+    descriptor, _ = _open_checked(folder, filename, max_bytes)
     try:
-        descriptor = os.open(path, _OPEN_FLAGS, dir_fd=directory)
-    except FileNotFoundError:
-        raise MissingMessage(f"{filename} is missing") from None
-    except OSError as error:
-        raise TransportError(f"cannot open {filename}: {error.strerror}") from None
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            raise TransportError(f"{filename} is not a regular file")
-        if info.st_nlink != 1:
-            raise TransportError(f"{filename} has {info.st_nlink} hard links")
-        if info.st_size > max_bytes:
-            raise TransportError(
-                f"{filename} is larger than {max_bytes} bytes ({info.st_size} bytes)"
-            )
         parts, size = [], 0
         while size <= max_bytes:
             part = os.read(descriptor, min(1 << 24, max_bytes + 1 - size))
@@ -208,15 +203,7 @@ def parse_npy(record: memoryview) -> np.ndarray:
         raise
     except Exception as error:
         raise TransportError(f"malformed .npy header: {error}") from None
-    if dtype.kind not in PLAIN_DTYPE_KINDS or dtype.fields is not None or dtype.hasobject:
-        raise TransportError(f"refused array dtype {dtype}")
-    if dtype.itemsize == 0 or dtype.subdtype is not None:
-        raise TransportError(f"refused array dtype {dtype}")
-    if not all(type(size) is int and size >= 0 for size in shape) or len(shape) > 32:
-        raise TransportError(f"bad array shape {shape!r}")
-    count = 1
-    for size in shape:
-        count *= size
+    count = _check_header(shape, dtype)
     start = stream.tell()
     if start + count * dtype.itemsize != len(record):
         raise TransportError("array data does not match its header")
@@ -260,16 +247,109 @@ class _Decoder:
         raise TransportError(f"malformed data node {tag[:40]!r}")
 
 
+def _open_checked(folder: Path | int, filename: str, max_bytes: int) -> tuple[int, int]:
+    """Opens a file written by an untrusted process; returns (descriptor, size).
+
+    Raises:
+        MissingMessage: If the file does not exist.
+        TransportError: If it is a link, not a regular file, has several hard
+            links or is larger than `max_bytes`.
+    """
+    if "/" in filename or filename in ("", ".", ".."):
+        raise TransportError(f"bad file name {filename!r}")
+    directory = folder if isinstance(folder, int) else None
+    path = filename if directory is not None else os.path.join(folder, filename)
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS, dir_fd=directory)
+    except FileNotFoundError:
+        raise MissingMessage(f"{filename} is missing") from None
+    except OSError as error:
+        raise TransportError(f"cannot open {filename}: {error.strerror}") from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise TransportError(f"{filename} is not a regular file")
+        if info.st_nlink != 1:
+            raise TransportError(f"{filename} has {info.st_nlink} hard links")
+        if info.st_size > max_bytes:
+            raise TransportError(
+                f"{filename} is larger than {max_bytes} bytes ({info.st_size} bytes)"
+            )
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor, info.st_size
+
+
+def _read_exactly(descriptor: int, offset: int, size: int, filename: str) -> bytes:
+    parts, done = [], 0
+    while done < size:
+        part = os.pread(descriptor, min(1 << 24, size - done), offset + done)
+        if not part:
+            raise TransportError(f"{filename} ended early")
+        parts.append(part)
+        done += len(part)
+    return b"".join(parts)
+
+
+def _read_npy(descriptor: int, span: list[int], limit: int, filename: str) -> np.ndarray:
+    """Reads the ``.npy`` record at `span` = [offset, length]: header first, then data."""
+    offset, length = span
+    head = _read_exactly(descriptor, offset, min(length, NPY_HEADER_LIMIT), filename)
+    stream = io.BytesIO(head)
+    try:
+        version = npy_format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = npy_format.read_array_header_1_0(stream)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, dtype = npy_format.read_array_header_2_0(stream)
+        else:
+            raise TransportError(f"unsupported .npy version {version}")
+    except TransportError:
+        raise
+    except Exception as error:
+        raise TransportError(f"malformed .npy header: {str(error)[:200]}") from None
+    count = _check_header(shape, dtype)
+    start = stream.tell()
+    if start + count * dtype.itemsize != length or length > limit:
+        raise TransportError("array data does not match its header")
+    array = np.empty(count, dtype=dtype)
+    view = memoryview(array.view(np.uint8).reshape(-1))
+    done = 0
+    while done < view.nbytes:
+        read = os.preadv(descriptor, [view[done:]], offset + start + done)
+        if read <= 0:
+            raise TransportError(f"{filename} ended early")
+        done += read
+    return array.reshape(shape, order="F" if fortran else "C")
+
+
+def _check_header(shape, dtype: np.dtype) -> int:
+    """Checks a ``.npy`` header's dtype and shape; returns the number of items."""
+    if dtype.kind not in PLAIN_DTYPE_KINDS or dtype.fields is not None or dtype.hasobject:
+        raise TransportError(f"refused array dtype {dtype}")
+    if dtype.itemsize == 0 or dtype.subdtype is not None:
+        raise TransportError(f"refused array dtype {dtype}")
+    if not all(type(size) is int and size >= 0 for size in shape) or len(shape) > 32:
+        raise TransportError(f"bad array shape {shape!r}")
+    count = 1
+    for size in shape:
+        count *= size
+    return count
+
+
 def read_message(
-    folder: Path | int, name: str, *, max_bytes: int, allow_markers: bool = False
+    folder: Path | int, name: str, *, max_bytes: int, allow_markers: bool = False,
+    json_limit: int = JSON_LIMIT_BYTES,
 ) -> tuple[dict, Any]:
     """Reads and validates the message `name` (see the module docstring).
 
     Args:
         folder: The folder, as a path or an open directory descriptor.
         name: The message name.
-        max_bytes: Cap on each of the two files.
+        max_bytes: Cap on the arrays' file.
         allow_markers: Whether `Tensor`/`Variable` markers are accepted.
+        json_limit: Cap on the JSON file, checked before it is parsed.
 
     Returns:
         The top-level fields (without ``value``, ``arrays`` and ``format``) and
@@ -279,11 +359,12 @@ def read_message(
         MissingMessage: If the message does not exist.
         TransportError: If it is malformed or too large.
     """
-    text = read_file(folder, f"{name}.json", max_bytes)
+    text = read_file(folder, f"{name}.json", min(json_limit, max_bytes))
     try:
         header = json.loads(text)
     except (ValueError, RecursionError) as error:
         raise TransportError(f"{name}.json is not valid JSON: {str(error)[:100]}") from None
+    del text
     if type(header) is not dict or header.get("format") != FORMAT or "value" not in header:
         raise TransportError(f"{name}.json is not a message")
     spans = header.pop("arrays", None)
@@ -291,15 +372,23 @@ def read_message(
         raise TransportError(f"{name}.json has no array list")
     arrays = []
     if spans:
-        blob = memoryview(read_file(folder, f"{name}.npys", max_bytes))
-        for span in spans:
-            if (
-                type(span) is not list or len(span) != 2
-                or not all(type(number) is int and number >= 0 for number in span)
-                or span[0] + span[1] > len(blob)
-            ):
-                raise TransportError(f"bad array span {str(span)[:60]}")
-            arrays.append(parse_npy(blob[span[0] : span[0] + span[1]]))
+        filename = f"{name}.npys"
+        descriptor, size = _open_checked(folder, filename, max_bytes)
+        try:
+            end = 0
+            for span in spans:
+                if (
+                    type(span) is not list or len(span) != 2
+                    or not all(type(number) is int and number >= 0 for number in span)
+                    or span[0] < end or span[0] + span[1] > size
+                ):  # in order, inside the file, never overlapping: each byte is read once
+                    raise TransportError(f"bad array span {str(span)[:60]}")
+                end = span[0] + span[1]
+                arrays.append(_read_npy(descriptor, span, max_bytes, filename))
+        except OSError as error:
+            raise TransportError(f"cannot read {filename}: {error.strerror}") from None
+        finally:
+            os.close(descriptor)
     tree = header.pop("value")
     header.pop("format")
     try:
