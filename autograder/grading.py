@@ -92,6 +92,7 @@ class SubmissionGrade:
     output: str = ""
     notes: list[str] = dataclasses.field(default_factory=list)
     isolation: list[str] = dataclasses.field(default_factory=list)
+    missing_limits: list[str] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
     compute_seconds: float = 0.0
 
@@ -244,6 +245,7 @@ def grade_submission(
                 grade.compute_seconds = sum(result.seconds for result in run.calls)
                 grade.load_errors, grade.output = run.load_errors, run.output
                 grade.notes, grade.isolation = run.notes, run.isolation
+                grade.missing_limits = run.missing_limits
     for check in _checks_in_order(pairs):
         outcomes = []
         for index, (pair_check, case) in enumerate(pairs):

@@ -1,9 +1,14 @@
 """One child process for one submission: start it, watch it, collect what it wrote.
 
 The grader enforces every time and memory limit from outside, with SIGKILL on
-all of the submission's processes, so no student code can stop it: the child
-only reports what it is doing in its ``progress`` file, and the watcher here
-times each phase from what it reads there.
+all of the submission's processes, so no student code can stop it. Timing
+lives here, in the trusted process: an attempt goes through phases (load, then
+each call to make, then done) and the watcher measures each phase itself, by
+the CPU time the submission's cgroup used (dead processes included) under a
+wall-clock ceiling `WALL_FACTOR` times larger. The child's ``progress`` file
+can only end a phase early: the watcher moves forward only, and reads a
+phase's result the moment it sees the phase end, so nothing the child writes
+can give a call more time or replace a result later.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.sandbox import processes, transport
+from autograder.sandbox.cgroups import SubmissionCgroup
 from autograder.sandbox.client import ForkServer, ForkServerError
 from autograder.sandbox.protocol import CallResult
 
@@ -24,11 +30,21 @@ ERROR_LIMIT = 1000
 TRACEBACK_LIMIT = 4096
 MEMORY_POLL_SECONDS = 0.1
 KILL_WAIT_SECONDS = 10.0
+#: How much longer than its CPU-time limit a phase may take in wall-clock time
+#: (a busy machine, or code that waits instead of computing).
+WALL_FACTOR = 10.0
+#: Wall-clock seconds allowed between saying "done" and exiting.
+DONE_GRACE_SECONDS = 2.0
+NO_RESULT = "the call ended without leaving a result (the sandbox's files were tampered with)"
 
 
 @dataclass
 class Limits:
-    """The limits one attempt is watched against (seconds, MB); one time limit per call."""
+    """The limits one attempt is watched against; one time limit per call.
+
+    Time limits are CPU seconds of the whole submission (all its processes);
+    each phase may also take at most `wall_factor` times its limit in wall time.
+    """
 
     call_timeouts: list[float]
     load_timeout: float
@@ -36,6 +52,15 @@ class Limits:
     result_limit_bytes: int
     output_cap: int
     poll_interval: float
+    wall_factor: float = WALL_FACTOR
+
+
+@dataclass
+class TimeLeft:
+    """What is left of the submission's time budget when an attempt starts."""
+
+    cpu_seconds: float
+    wall_deadline: float  # time.monotonic()
 
 
 @dataclass
@@ -74,7 +99,11 @@ class Outcome:
 
     `reason` is ``"exited"`` (the child ended by itself), ``"load_timeout"``,
     ``"call_timeout"``, ``"memory"``, ``"budget"`` (the submission's deadline),
-    ``"spawn_failed"`` or ``"server_died"``.
+    ``"spawn_failed"`` or ``"server_died"``. `phase` and `call` say where the
+    watcher's own clock was when it ended (``"load"``, ``"call"`` or ``"done"``);
+    `progress` is what the child last claimed (it only locates a top-level
+    statement to skip). `wall_clock` says a timeout came from the wall-clock
+    ceiling rather than the CPU-time limit.
     """
 
     reason: str
@@ -82,11 +111,16 @@ class Outcome:
     status: int | None = None
     message: str = ""
     seconds_in_phase: float = 0.0
+    phase: str = "load"
+    call: int | None = None
+    wall_clock: bool = False
+    cpu_seconds: float = 0.0
     load_errors: list[str] | None = None
     results: dict[int, CallResult] = field(default_factory=dict)
     output: str = ""
     output_more: int = 0
     isolation: list[str] | None = None
+    missing_limits: list[str] = field(default_factory=list)
     log: str = ""
 
 
@@ -150,7 +184,8 @@ def _load_errors(folder: int, limits: Limits) -> tuple[list[str] | None, int]:
     return [item[:ERROR_LIMIT] for item in value[:1000]], dropped if type(dropped) is int else 0
 
 
-def _isolation(folder: int, root_mode: bool) -> list[str] | None:
+def _isolation(folder: int, root_mode: bool) -> tuple[list[str], list[str]] | None:
+    """The child's isolation report and missing limits, if it wrote them (as root)."""
     try:
         info = os.stat("isolation.json", dir_fd=folder, follow_symlinks=False)
         if root_mode and info.st_uid != 0:
@@ -158,23 +193,53 @@ def _isolation(folder: int, root_mode: bool) -> list[str] | None:
         value = json.loads(transport.read_file(folder, "isolation.json", 1 << 16))
     except (OSError, ValueError, RecursionError):
         return None
-    if type(value) is not list or not all(type(item) is str for item in value):
+    if type(value) is not dict:
         return None
-    return value
+    report, missing = value.get("report"), value.get("missing")
+    if not all(type(items) is list and all(type(item) is str for item in items)
+               for items in (report, missing)):
+        return None
+    return report, missing
 
 
-def collect(outcome: Outcome, folder: int, first_call: int, calls: int, limits: Limits,
-            root_mode: bool) -> None:
-    """Reads what the (now dead) child left in its folder into `outcome`."""
-    outcome.load_errors, dropped = _load_errors(folder, limits)
-    for index in range(first_call, calls):
-        result = _call_result(folder, index, limits)
-        if result is not None:  # none for the call it died in, and for calls it was told to skip
-            outcome.results[index] = result
-    outcome.output, more = transport.read_text(folder, "output.txt", limits.output_cap)
-    outcome.output_more = more + max(dropped, outcome.progress.dropped)
-    outcome.isolation = _isolation(folder, root_mode)
-    outcome.log, _ = transport.read_text(folder, "sandbox.log", 4000)
+def _student_status(job_folder: int) -> int | None:
+    """The wait status of the student's process, as its supervisor wrote it (as root)."""
+    try:
+        info = os.stat("status.json", dir_fd=job_folder, follow_symlinks=False)
+        if info.st_uid != 0:
+            return None
+        value = json.loads(transport.read_file(job_folder, "status.json", 256))
+    except (OSError, ValueError, RecursionError):
+        return None
+    status = value.get("status") if type(value) is dict else None
+    return status if type(status) is int else None
+
+
+class _Phases:
+    """The watcher's own clock: which phase the attempt is in, and since when.
+
+    Args:
+        calls: The calls this attempt makes, in order (not those already settled).
+    """
+
+    def __init__(self, calls: list[int]):
+        self.phases: list[tuple[str, int | None]] = [
+            ("load", None), *(("call", index) for index in calls), ("done", None)]
+        self.index = 0
+
+    @property
+    def current(self) -> tuple[str, int | None]:
+        return self.phases[self.index]
+
+    def claimed(self, progress: Progress) -> int:
+        """The phase the child claims to be in (never earlier than the current one)."""
+        if progress.phase == "done":
+            return len(self.phases) - 1
+        if progress.phase == "call":
+            target = ("call", progress.numbers[0])
+            if target in self.phases:
+                return max(self.index, self.phases.index(target))
+        return self.index
 
 
 class Watcher:
@@ -184,43 +249,87 @@ class Watcher:
         server: The fork server.
         folder: The child's work folder, ready (job written, owned by its uid).
         spec: The child's spec (see `child.main`).
-        owner: How to find all of the child's processes.
+        owner: How to find all of the child's processes without a cgroup.
         limits: The limits to enforce.
-        deadline: `time.monotonic` deadline of the whole submission.
+        budget: What is left of the submission's time budget.
+        cgroup: The submission's cgroup, if this machine has one.
     """
 
     def __init__(self, server: ForkServer, folder: Path, spec: dict, owner: processes.Owner,
-                 limits: Limits, deadline: float):
+                 limits: Limits, budget: TimeLeft, cgroup: SubmissionCgroup | None = None):
         self.server = server
         self.folder = folder
         self.spec = spec
         self.owner = owner
         self.limits = limits
-        self.deadline = deadline
+        self.budget = budget
+        self.cgroup = cgroup
+        self._cpu_floor = 0.0
 
-    def run(self, first_call: int, calls: int, root_mode: bool) -> Outcome:
+    def run(self, first_call: int, settled: set[int], calls: int, root_mode: bool) -> Outcome:
         """Starts the child, waits for it to end or kills it, and collects its results."""
         descriptor = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        job_folder = None
         try:
             if not stat.S_ISDIR(os.fstat(descriptor).st_mode):
                 raise OSError("the work folder is not a folder")
+            job_folder = os.open("job", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
+                                 dir_fd=descriptor)
+            phases = _Phases([index for index in range(first_call, calls)
+                              if index not in settled])
+            outcome = Outcome("spawn_failed")
+            kills_before = self.cgroup.memory_kills() if self.cgroup is not None else 0
+            cpu_before = self._cpu()
             try:
                 pid = self.server.spawn(self.spec)
             except ForkServerError as error:
                 return Outcome("spawn_failed", message=str(error))
             owner = self.owner if self.owner.uid is not None else processes.Owner(session=pid)
             try:
-                outcome = self._watch(pid, descriptor, owner)
+                outcome = self._watch(pid, descriptor, owner, phases, cpu_before)
             finally:
-                processes.kill_all(owner)
+                self._kill(pid, owner)
                 ended, status = self.server.wait(pid, KILL_WAIT_SECONDS)
                 self.server.forget(pid)
             if outcome.status is None and ended:
                 outcome.status = status
-            collect(outcome, descriptor, first_call, calls, self.limits, root_mode)
+            student = _student_status(job_folder)
+            if student is not None:
+                outcome.status = student
+            outcome.cpu_seconds = max(0.0, self._cpu() - cpu_before)
+            if (self.cgroup is not None and outcome.reason == "exited"
+                    and self.cgroup.memory_kills() > kills_before):
+                outcome.reason = "memory"
+                outcome.message = f"used more than {self.limits.memory_limit_mb} MB of memory"
+            if outcome.reason in ("exited", "memory", "server_died"):
+                self._collect_phase(outcome, descriptor, phases)  # what it left as it died
+            self._collect_rest(outcome, descriptor, root_mode)
+            if self.cgroup is not None and (outcome.isolation is None or set(
+                    outcome.missing_limits) & {"pid_namespace", *self.cgroup.missing}):
+                processes.kill_all(owner)  # not sure all its processes were in the cgroup
             return outcome
         finally:
+            if job_folder is not None:
+                os.close(job_folder)
             os.close(descriptor)
+
+    def _kill(self, pid: int, owner: processes.Owner) -> None:
+        try:
+            os.kill(pid, signal.SIGKILL)  # the first process of its PID namespace: all go
+        except OSError:
+            pass
+        if self.cgroup is not None:
+            self.cgroup.kill()  # no process can leave its cgroup
+        else:
+            processes.kill_all(owner)
+
+    def _cpu(self) -> float:
+        """CPU seconds the submission used so far (never decreasing)."""
+        used = self.cgroup.cpu_seconds() if self.cgroup is not None else None
+        if used is None:
+            used = processes.cpu_seconds(self.owner) if self.owner.uid is not None else 0.0
+        self._cpu_floor = max(self._cpu_floor, used)
+        return self._cpu_floor
 
     def _progress(self, folder: int, previous: Progress) -> Progress:
         try:
@@ -229,40 +338,85 @@ class Watcher:
             return previous
         return parse_progress(text, previous)
 
-    def _watch(self, pid: int, folder: int, owner: processes.Owner) -> Outcome:
-        started = time.monotonic()
-        progress, phase_started = Progress(), started
-        next_memory_check = started
+    def _collect_phase(self, outcome: Outcome, folder: int, phases: _Phases) -> None:
+        """Reads the result of the current phase (load errors or a call's result)."""
+        phase, index = phases.current
+        if phase == "load":
+            outcome.load_errors, dropped = _load_errors(folder, self.limits)
+            outcome.output_more = max(outcome.output_more, dropped)
+        elif phase == "call":
+            result = _call_result(folder, index, self.limits)
+            if result is not None:
+                outcome.results[index] = result
+
+    def _end_phases(self, outcome: Outcome, folder: int, phases: _Phases, target: int) -> None:
+        """Ends every phase before `target`, reading what each left, as the child moves on."""
+        while phases.index < target:
+            phase, index = phases.current
+            self._collect_phase(outcome, folder, phases)
+            if phase == "call" and index not in outcome.results:
+                outcome.results[index] = CallResult("crashed", error=NO_RESULT)
+            if phase == "load" and outcome.load_errors is None:
+                outcome.load_errors = ["the list of load errors is missing"]
+            phases.index += 1
+
+    def _collect_rest(self, outcome: Outcome, folder: int, root_mode: bool) -> None:
+        outcome.output, more = transport.read_text(folder, "output.txt", self.limits.output_cap)
+        outcome.output_more = more + max(outcome.output_more, outcome.progress.dropped)
+        isolation = _isolation(folder, root_mode)
+        if isolation is not None:
+            outcome.isolation, outcome.missing_limits = isolation
+        outcome.log, _ = transport.read_text(folder, "sandbox.log", 4000)
+
+    def _phase_limit(self, phases: _Phases) -> float:
+        phase, index = phases.current
+        if phase == "load":
+            return self.limits.load_timeout
+        if phase == "call":
+            return self.limits.call_timeouts[index]
+        return DONE_GRACE_SECONDS / self.limits.wall_factor
+
+    def _watch(self, pid: int, folder: int, owner: processes.Owner, phases: _Phases,
+               cpu_started: float) -> Outcome:
         limits = self.limits
+        progress = Progress()
+        outcome = Outcome("exited")
+        wall_started = time.monotonic()
+        phase_wall, phase_cpu = wall_started, cpu_started
+        next_memory_check = wall_started
+        poll_memory = self.cgroup is None or "memory" not in self.cgroup.folders
         while True:
             ended, status = self.server.wait(pid, limits.poll_interval)
-            now = time.monotonic()
-            latest = self._progress(folder, progress)
-            if latest.key != progress.key:
-                phase_started = now
-            progress = latest
-            in_phase = now - phase_started
+            now, cpu = time.monotonic(), self._cpu()
+            progress = self._progress(folder, progress)
+            target = phases.claimed(progress)
+            if target != phases.index:
+                self._end_phases(outcome, folder, phases, target)
+                phase_wall, phase_cpu = now, cpu
+            outcome.progress = progress
+            outcome.phase, outcome.call = phases.current
+            outcome.seconds_in_phase = cpu - phase_cpu
             if ended:
                 if status is None and not self.server.alive:
-                    return Outcome("server_died", progress, message="the fork server died",
-                                   seconds_in_phase=in_phase)
-                return Outcome("exited", progress, status, seconds_in_phase=in_phase)
-            if now >= next_memory_check:
+                    outcome.reason, outcome.message = "server_died", "the fork server died"
+                    return outcome
+                outcome.status = status
+                return outcome
+            if poll_memory and now >= next_memory_check:
                 next_memory_check = now + MEMORY_POLL_SECONDS
-                used = processes.resident_mb(owner)
-                if used > limits.memory_limit_mb:
-                    processes.kill_all(owner)
-                    return Outcome("memory", progress, message=(
-                        f"used more than {limits.memory_limit_mb} MB of memory"
-                    ), seconds_in_phase=in_phase)
-            if now >= self.deadline:
-                reason = "budget"
-            elif progress.phase in ("start", "load") and now - started > limits.load_timeout:
-                reason = "load_timeout"
-            elif (progress.phase == "call" and progress.numbers[0] < len(limits.call_timeouts)
-                  and in_phase > limits.call_timeouts[progress.numbers[0]]):
-                reason = "call_timeout"
-            else:
+                if processes.resident_mb(owner) > limits.memory_limit_mb:
+                    outcome.reason = "memory"
+                    outcome.message = f"used more than {limits.memory_limit_mb} MB of memory"
+                    return outcome
+            limit = self._phase_limit(phases)
+            over_wall = now - phase_wall > limit * limits.wall_factor
+            if cpu - cpu_started > self.budget.cpu_seconds or now >= self.budget.wall_deadline:
+                outcome.reason = "budget"
+            elif cpu - phase_cpu <= limit and not over_wall:
                 continue
-            processes.kill_all(owner)
-            return Outcome(reason, progress, seconds_in_phase=in_phase)
+            elif phases.current[0] == "done":
+                outcome.reason = "exited"  # everything is collected; it just did not leave
+            else:
+                outcome.reason = f"{phases.current[0]}_timeout"
+                outcome.wall_clock = cpu - phase_cpu <= limit
+            return outcome

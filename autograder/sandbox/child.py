@@ -1,12 +1,18 @@
 """The child process: isolate, load the submission, run the calls, write results.
 
 Runs in a process forked by the fork server. Everything it reports goes to its
-work folder (see `transport`): ``progress`` (what it is doing: the grader times
-each phase from it), ``load`` and ``call_<i>`` messages, ``output.txt`` (what
-the student code printed) and ``sandbox.log`` (the child's own diagnostics).
-``isolation.json`` is written while the child is still root, so the grader can
-tell it from a file forged by the student code (which cannot create root-owned
-files).
+work folder (see `transport`): ``progress`` (what it is doing: the grader ends
+a phase when it says so, and times each phase itself), ``load`` and
+``call_<i>`` messages, ``output.txt`` (what the student code printed) and
+``sandbox.log`` (the child's own diagnostics). ``isolation.json`` is written
+while the child is still root, so the grader can tell it from a file forged by
+the student code (which cannot create root-owned files).
+
+As root, the child is the first process of its own PID namespace: it sets
+everything up, then forks the process that runs the student code as an
+unprivileged user, waits for it, kills whatever it left behind
+(``kill(-1)``), and writes its wait status as ``job/status.json`` (a folder
+the student's uid cannot enter).
 
 Work folder layout and the job (``job/job.json``, written by the grader)::
 
@@ -194,8 +200,13 @@ def _write_result(workdir: str, index: int, result: dict, max_bytes: int) -> Non
         transport.write_message(workdir, f"call_{index}", None, result, max_bytes=max_bytes)
 
 
-def _prepare(spec: dict) -> tuple[dict, Progress]:
-    """Everything before the student code runs; returns the job and the progress file."""
+def _prepare(spec: dict) -> tuple[dict, Progress, int]:
+    """Everything before the student code runs, as root.
+
+    Returns:
+        The job, the progress file, and an open descriptor of the ``job``
+        folder (where `_supervise` writes the status).
+    """
     os.setsid()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     workdir = spec["workdir"]
@@ -209,21 +220,68 @@ def _prepare(spec: dict) -> tuple[dict, Progress]:
     os.close(null)
     progress = Progress(_open("progress", os.O_WRONLY | os.O_CREAT | os.O_TRUNC))
     progress.set("start", 0, 0, 0)
+    job_folder = os.open("job", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     _, job = transport.read_message(
-        os.path.join(workdir, "job"), "job", max_bytes=spec["job_limit_bytes"],
-        allow_markers=True,
+        job_folder, "job", max_bytes=spec["job_limit_bytes"], allow_markers=True,
+        json_limit=spec["job_limit_bytes"],
     )
-    report = isolation.isolate(spec)
+    report, missing = isolation.isolate(spec)
     report.append(_configure_tensorflow())
     with open(_open("isolation.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w") as file:
-        json.dump(report, file)
+        json.dump({"report": report, "missing": missing}, file)
+    return job, progress, job_folder
+
+
+def _supervise(spec: dict, job: dict, progress: Progress, job_folder: int) -> int:
+    """As the first process of a PID namespace: runs the student's process, then cleans up.
+
+    Returns:
+        The exit code of this process (its student process's wait status is
+        written to ``job/status.json``).
+    """
+    student = os.fork()
+    if student == 0:
+        code = EXIT_SETUP_FAILED
+        try:
+            os.close(job_folder)
+            code = _run(spec, job, progress)
+        except BaseException:  # noqa: BLE001 - report anything, then exit
+            _report_crash()
+        finally:
+            os._exit(code)
+    status = None
+    while True:
+        try:
+            pid, wait_status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        if pid == student:
+            status = wait_status
+            try:
+                os.kill(-1, signal.SIGKILL)  # all the rest of this namespace
+            except OSError:
+                pass
+    descriptor = os.open("status.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                         0o600, dir_fd=job_folder)
+    with open(descriptor, "w") as file:
+        json.dump({"status": status}, file)
+    return 0
+
+
+def _report_crash() -> None:
+    try:
+        traceback.print_exc()
+        _flush()
+    except BaseException:  # noqa: BLE001
+        pass
+
+
+def _run(spec: dict, job: dict, progress: Progress) -> int:
     isolation.drop_privileges(spec)
+    workdir = spec["workdir"]
     _clean_environment(workdir)
-    return job, progress
-
-
-def _run(spec: dict) -> int:
-    job, progress = _prepare(spec)
     _redirect_output(spec, progress)
     sys.argv = [MODULE_NAME]
     module = types.ModuleType(MODULE_NAME)
@@ -231,7 +289,7 @@ def _run(spec: dict) -> int:
     sys.modules[MODULE_NAME] = module
     namespace = module.__dict__
     load_errors = _load(job, namespace, progress)
-    workdir = spec["workdir"]  # absolute: the student code may change directory
+    # workdir is absolute: the student code may change directory
     transport.write_message(
         workdir, "load", load_errors, {"dropped_output": progress.dropped},
         max_bytes=spec["result_limit_bytes"],
@@ -260,12 +318,13 @@ def main(spec: dict) -> NoReturn:
     """
     code = EXIT_SETUP_FAILED
     try:
-        code = _run(spec)
+        job, progress, job_folder = _prepare(spec)
+        if os.getpid() == 1:  # a PID namespace of its own
+            code = _supervise(spec, job, progress, job_folder)
+        else:
+            os.close(job_folder)
+            code = _run(spec, job, progress)
     except BaseException:  # noqa: BLE001 - report anything, then exit
-        try:
-            traceback.print_exc()
-            _flush()
-        except BaseException:  # noqa: BLE001
-            pass
+        _report_crash()
     finally:
         os._exit(code)

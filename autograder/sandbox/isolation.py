@@ -1,16 +1,24 @@
 """Walling a child process off before it runs student code (Linux only).
 
-As root, the child enters new mount and network namespaces, covers each hidden
-path with an empty read-only file system, and becomes a fresh unprivileged
+As root, the child joins its submission's cgroup (memory, processes, CPU: see
+`cgroups`), enters new mount, network, IPC and UTS namespaces (the fork server
+already started it as the first process of a new PID namespace), covers each
+hidden path with an empty read-only file system, gets private ``/tmp``,
+``/dev/shm`` and ``/run/lock`` and a ``/proc`` that shows only its own
+processes, and its process for the student code becomes a fresh unprivileged
 user (its own uid and gid, no supplementary groups, no new privileges). It can
 then neither read the hidden folders, nor reach any network (not even
-loopback), nor signal or trace the grader or other submissions.
+loopback), nor see, signal or trace the grader or other submissions, nor leave
+SysV shared memory, message queues or lock files behind.
 
 Without root it tries an unprivileged user namespace for the same hiding and
 network cut (the process keeps the grader's uid), and when even that is
 impossible it runs without isolation, saying so. Resource limits apply in
 every case. Only the standard library is used, through ``ctypes`` for the
 system calls Python 3.11 lacks.
+
+What could not be put in force is also returned as data: the fields of
+`LIMIT_FIELDS` that are missing.
 """
 
 from __future__ import annotations
@@ -26,7 +34,10 @@ from functools import cache
 from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY = 0x1
 MS_NOSUID = 0x2
@@ -36,6 +47,7 @@ MS_REMOUNT = 0x20
 MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_PRIVATE = 0x40000
+MNT_DETACH = 2
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_CHILD_SUBREAPER = 36
 _CAPABILITY_VERSION_3 = 0x20080522
@@ -44,6 +56,24 @@ _CAPABILITY_VERSION_3 = 0x20080522
 ADDRESS_SPACE_HEADROOM_MB = 2048
 SHM_SIZE_MB = 64
 TMP_SIZE_MB = 256
+LOCK_SIZE_MB = 1
+HOSTNAME = "sandbox"
+
+#: Every limit the isolation summary can name as missing (`SubmissionRun.missing_limits`).
+LIMIT_FIELDS = (
+    "unique_uid",  # a fresh uid per submission (needs root)
+    "mount_namespace",  # hidden paths covered, other top-level folders emptied
+    "network_namespace",  # no network, not even loopback
+    "ipc_namespace",  # SysV shared memory and message queues private, gone at the end
+    "pid_namespace",  # sees, signals and leaves behind no other process
+    "uts_namespace",  # its own host name
+    "private_locks",  # its own /run/lock and /var/lock
+    "memory_cgroup",  # everything it holds counts (page cache, shmem, memfd, tmpfs)
+    "pids_cgroup",  # a limit on processes and threads
+    "cpu_quota",  # about one core, so it cannot starve its neighbours
+    "cpu_accounting",  # time limits count its CPU time, dead processes included
+    "work_folder_tmpfs",  # its work folder on a size-capped tmpfs
+)
 
 
 @cache
@@ -74,6 +104,16 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int, data:
         ),
         f"mount {target}",
     )
+
+
+def setns(descriptor: int, kind: int) -> None:
+    """``setns(2)``. Raises `OSError` on failure."""
+    _check(_libc().setns(ctypes.c_int(descriptor), ctypes.c_int(kind)), "setns")
+
+
+def umount(target: str) -> None:
+    """``umount2(target, MNT_DETACH)``. Raises `OSError` on failure."""
+    _check(_libc().umount2(os.fsencode(target), ctypes.c_int(MNT_DETACH)), f"umount {target}")
 
 
 def prctl(option: int, value: int) -> None:
@@ -230,18 +270,23 @@ def _cover_other_folders(workdir: str, report: list[str]) -> None:
                       "work folder")
 
 
-def _private_temporary_folders(workdir: str, report: list[str]) -> None:
-    """Gives the process its own empty ``/tmp``, ``/var/tmp`` and ``/dev/shm``.
+def _private_temporary_folders(workdir: str, report: list[str], missing: list[str]) -> None:
+    """Gives the process its own empty ``/tmp``, ``/var/tmp``, ``/dev/shm`` and lock folders.
 
-    Submissions can then neither see nor leave files for one another there;
+    Submissions can then neither see nor leave files for one another there
+    (lock files in ``/run/lock`` included: ``/var/lock`` usually links to it);
     the work folder and the Python installation (a virtual environment in
     ``/tmp``, say), if they lie inside one of them, are bound back in.
     """
     private = []
     needed = _outermost([workdir, *_python_paths()])
     for folder, size in (("/tmp", TMP_SIZE_MB), ("/var/tmp", TMP_SIZE_MB),
-                         ("/dev/shm", SHM_SIZE_MB)):
+                         ("/dev/shm", SHM_SIZE_MB), ("/run/lock", LOCK_SIZE_MB),
+                         ("/var/lock", LOCK_SIZE_MB)):
         if not os.path.isdir(folder) or os.path.islink(folder):
+            continue
+        if os.path.realpath(folder) in needed:  # Python itself lives there
+            report.append(f"shared {folder} (the Python installation is in it)")
             continue
         keep = [path for path in needed
                 if path != folder and os.path.commonpath([folder, path]) == folder]
@@ -250,6 +295,8 @@ def _private_temporary_folders(workdir: str, report: list[str]) -> None:
             private.append(f"{folder} ({size} MB)")
         except OSError as error:
             report.append(f"shared {folder} ({error.strerror})")
+            if folder.endswith("/lock") and "private_locks" not in missing:
+                missing.append("private_locks")
     if private:
         report.append(f"private, empty {', '.join(private)}")
 
@@ -279,10 +326,14 @@ def set_limits(spec: dict, report: list[str], unique_uid: bool) -> None:
             limits.append(name)
         except (OSError, ValueError) as error:
             report.append(f"could not limit {name}: {error}")
-    report.append(
-        f"memory: killed above {spec['memory_limit_mb']} MB resident "
-        f"(address space capped at {address_mb} MB); limits on {', '.join(limits)}"
-    )
+    if spec.get("memory_cgroup"):
+        memory = (f"memory: the kernel kills the submission above {spec['memory_limit_mb']} MB "
+                  "(everything it holds counts: resident pages, page cache, shared memory, "
+                  "memfd and tmpfs)")
+    else:
+        memory = f"memory: killed above {spec['memory_limit_mb']} MB resident (polled)"
+    report.append(f"{memory}; address space capped at {address_mb} MB; limits on "
+                  f"{', '.join(limits)}")
 
 
 def _become(uid: int, gid: int) -> None:
@@ -293,23 +344,74 @@ def _become(uid: int, gid: int) -> None:
         raise OSError(errno.EPERM, "could not change to the sandbox user")
 
 
-def _isolate_as_root(spec: dict, report: list[str]) -> None:
-    namespaces = []
-    for flag, name in ((CLONE_NEWNS, "mount"), (CLONE_NEWNET, "network")):
+def join_cgroup(spec: dict, missing: list[str]) -> None:
+    """Moves this process into its submission's cgroup (``spec["cgroup_procs"]``).
+
+    Done first, as root, so that everything the submission does is charged
+    there; a controller that cannot be joined is named in `missing`.
+    """
+    for path, fields in spec.get("cgroup_procs", {}).items():
+        try:
+            _write(path, "0")  # "0": the writing process
+        except OSError:
+            missing.extend(field for field in fields if field not in missing)
+    missing.extend(field for field in spec.get("cgroup_missing", []) if field not in missing)
+
+
+def _new_namespaces(flags: tuple[tuple[int, str], ...], report: list[str],
+                    missing: list[str]) -> set[str]:
+    entered = set()
+    for flag, name in flags:
         try:
             unshare(flag)
-            namespaces.append(name)
+            entered.add(name)
         except OSError as error:
             report.append(f"no {name} namespace ({error.strerror})")
+            missing.append(f"{name}_namespace")
+    return entered
+
+
+def _private_proc(report: list[str], missing: list[str]) -> None:
+    """In a new PID namespace (this process is its first), a ``/proc`` showing only it."""
+    if os.getpid() != 1:
+        missing.append("pid_namespace")
+        report.append("other processes on the machine are visible (no PID namespace)")
+        return
+    try:
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        report.append("own PID namespace: sees, signals and leaves behind no other process")
+    except OSError as error:
+        missing.append("pid_namespace")
+        report.append(f"own PID namespace, but /proc shows the machine's ({error.strerror})")
+
+
+def _own_host_name(report: list[str]) -> None:
+    try:
+        _check(_libc().sethostname(HOSTNAME.encode(), ctypes.c_size_t(len(HOSTNAME))),
+               "sethostname")
+    except OSError:
+        pass
+    report.append("own IPC and UTS namespaces: SysV shared memory and message queues are "
+                  "private and vanish with the submission")
+
+
+def _isolate_as_root(spec: dict, report: list[str], missing: list[str]) -> None:
+    namespaces = _new_namespaces(
+        ((CLONE_NEWNS, "mount"), (CLONE_NEWNET, "network"), (CLONE_NEWIPC, "ipc"),
+         (CLONE_NEWUTS, "uts")), report, missing)
     if "network" in namespaces:
         report.append("no network (empty network namespace, loopback down)")
+    if {"ipc", "uts"} <= namespaces:
+        _own_host_name(report)
     if "mount" in namespaces:
         mount(None, "/", None, MS_REC | MS_PRIVATE)
+        _private_proc(report, missing)
         _cover_other_folders(os.path.realpath(spec["workdir"]), report)
         _expose_python(report)
-        _private_temporary_folders(os.path.realpath(spec["workdir"]), report)
+        _private_temporary_folders(os.path.realpath(spec["workdir"]), report, missing)
         _hide_all(spec["hidden"], report)
     else:
+        missing.extend(["pid_namespace", "private_locks"])
         report.append(f"NOT hidden (no mount namespace): {', '.join(spec['hidden'])}")
     set_limits(spec, report, unique_uid=True)
     prctl(PR_SET_NO_NEW_PRIVS, 1)
@@ -319,10 +421,10 @@ def _isolate_as_root(spec: dict, report: list[str]) -> None:
     )
 
 
-def _isolate_in_user_namespace(spec: dict, report: list[str]) -> bool:
+def _isolate_in_user_namespace(spec: dict, report: list[str], missing: list[str]) -> bool:
     uid, gid = os.getuid(), os.getgid()
     try:
-        unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET)
+        unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
     except OSError as error:
         report.append(f"NOT isolated: not root and user namespaces unavailable ({error.strerror});"
                       " student code could read " + (", ".join(spec["hidden"]) or "anything"))
@@ -331,8 +433,9 @@ def _isolate_in_user_namespace(spec: dict, report: list[str]) -> bool:
     _write("/proc/self/uid_map", f"0 {uid} 1")
     _write("/proc/self/gid_map", f"0 {gid} 1")
     mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _own_host_name(report)
     _cover_other_folders(os.path.realpath(spec["workdir"]), report)
-    _private_temporary_folders(os.path.realpath(spec["workdir"]), report)
+    _private_temporary_folders(os.path.realpath(spec["workdir"]), report, missing)
     _hide_all(spec["hidden"], report)
     # A second user namespace locks those mounts (they can no longer be
     # unmounted) and gives the process back its ordinary uid, without privileges.
@@ -349,7 +452,7 @@ def _isolate_in_user_namespace(spec: dict, report: list[str]) -> bool:
     return True
 
 
-def isolate(spec: dict) -> list[str]:
+def isolate(spec: dict) -> tuple[list[str], list[str]]:
     """Isolates the current (child) process as far as this machine allows.
 
     As root, the process still is root afterwards: `drop_privileges` must
@@ -357,20 +460,25 @@ def isolate(spec: dict) -> list[str]:
 
     Args:
         spec: ``hidden`` (paths), ``uid`` and ``gid`` (used as root),
-            ``memory_limit_mb``, ``file_limit_bytes`` and ``process_limit``.
+            ``memory_limit_mb``, ``file_limit_bytes`` and ``process_limit``,
+            and optionally ``cgroup_procs`` (see `join_cgroup`), ``cgroup_missing``.
 
     Returns:
-        Plain sentences saying what isolation is in force.
+        Plain sentences saying what isolation is in force, and the fields of
+        `LIMIT_FIELDS` that are not (as data, for the grade report).
 
     Raises:
         OSError: If a step that must not fail fails.
     """
     report: list[str] = []
+    missing: list[str] = []
+    join_cgroup(spec, missing)
     if os.geteuid() == 0:
-        _isolate_as_root(spec, report)
-        return report
+        _isolate_as_root(spec, report, missing)
+        return report, _ordered(missing)
+    missing.extend(["unique_uid", "pid_namespace"])
     try:
-        isolated = _isolate_in_user_namespace(spec, report)
+        isolated = _isolate_in_user_namespace(spec, report, missing)
     except OSError as error:
         report.append(f"user namespace set-up failed part-way ({error.strerror})")
         isolated = False
@@ -380,8 +488,15 @@ def isolate(spec: dict) -> list[str]:
     except OSError:
         report.append("could not forbid new privileges")
     if not isolated:
+        missing.extend(["mount_namespace", "network_namespace", "ipc_namespace",
+                        "uts_namespace", "private_locks"])
         report.append("ran as the grader's own uid without namespaces")
-    return report
+    return report, _ordered(missing)
+
+
+def _ordered(missing: list[str]) -> list[str]:
+    """`missing` without repeats, in the order of `LIMIT_FIELDS`."""
+    return [name for name in LIMIT_FIELDS if name in missing]
 
 
 def drop_privileges(spec: dict) -> None:
@@ -415,6 +530,13 @@ def _probe() -> dict:
     try:
         if found["root"]:
             unshare(CLONE_NEWNS | CLONE_NEWNET)
+            for flag, name in ((CLONE_NEWIPC, "ipc"), (CLONE_NEWUTS, "uts"),
+                               (CLONE_NEWPID, "pid")):
+                try:
+                    unshare(flag)
+                    found[f"{name}_namespace"] = True
+                except OSError:
+                    found[f"{name}_namespace"] = False
         else:
             uid = os.getuid()
             unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET)
@@ -463,11 +585,37 @@ def probe_machine() -> dict:
             return {}
 
 
+def machine_missing_limits() -> list[str]:
+    """The fields of `LIMIT_FIELDS` this machine cannot put in force (as data).
+
+    A submission's own `SubmissionRun.missing_limits` says what was actually
+    missing for it; this is what the probe and the cgroup mounts predict.
+    """
+    from autograder.sandbox import cgroups
+
+    found = probe_machine()
+    missing = set()
+    if not found.get("root"):
+        missing.update(("unique_uid", "pid_namespace", "work_folder_tmpfs"))
+        missing.update(cgroups.CONTROLLER_LIMITS.values())
+    else:
+        hierarchies = cgroups.machine_hierarchies()
+        missing.update(limit for controller, limit in cgroups.CONTROLLER_LIMITS.items()
+                       if controller not in hierarchies)
+        missing.update(f"{name}_namespace" for name in ("ipc", "uts", "pid")
+                       if not found.get(f"{name}_namespace"))
+    if not found.get("mounts"):
+        missing.update(("mount_namespace", "network_namespace", "ipc_namespace",
+                        "uts_namespace", "pid_namespace", "private_locks"))
+    return _ordered(list(missing))
+
+
 def isolation_report() -> list[str]:
     """Says in plain sentences what isolation this machine allows.
 
     Returns:
-        Sentences for the header of a grade report.
+        Sentences for the header of a grade report; the last one names the
+        limits this machine cannot enforce (see `machine_missing_limits`).
     """
     found = probe_machine()
     if not found:
@@ -480,12 +628,26 @@ def isolation_report() -> list[str]:
         lines.append("not running as root: student code keeps the grader's uid")
     if found.get("mounts"):
         lines.append("mount namespaces work: hidden folders are covered by an empty read-only "
-                     "file system")
+                     "file system; /tmp, /dev/shm and /run/lock are private")
         lines.append("network namespaces work: student code has no network, not even loopback")
     else:
         reason = found.get("error", "unknown reason")
         lines.append(f"NOT isolated: namespaces unavailable ({reason}); student code could read "
                      "the hidden folders (solutions, tests) and use the network")
-    lines.append("time limits are enforced by the grader with SIGKILL; memory by polling the "
-                 "resident size of the submission's processes, and an address-space cap")
+    if found.get("pid_namespace") and found.get("ipc_namespace"):
+        lines.append("PID, IPC and UTS namespaces work: a submission sees no other process, "
+                     "and its processes, SysV shared memory and message queues end with it")
+    missing = machine_missing_limits()
+    if not {"memory_cgroup", "pids_cgroup", "cpu_quota"} & set(missing):
+        lines.append("each submission runs in its own cgroup: memory (everything it holds: "
+                     "page cache, shared memory, memfd, tmpfs), processes, a CPU quota of about "
+                     "one core; its work folder is on a size-capped tmpfs")
+    if "cpu_accounting" not in missing:
+        lines.append("time limits count the CPU time a submission used (from its cgroup), "
+                     "under a wall-clock ceiling several times larger, so a busy machine does "
+                     "not change the scores")
+    else:
+        lines.append("time limits count the CPU time of a submission's living processes "
+                     "(no cgroup), under a wall-clock ceiling; memory is polled")
+    lines.append("limits NOT in force: " + (", ".join(missing) if missing else "none"))
     return lines

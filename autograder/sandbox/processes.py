@@ -76,6 +76,27 @@ def find(owner: Owner) -> dict[int, int]:
     return found
 
 
+def _cpu_ticks(pid: int) -> int:
+    """utime + stime + cutime + cstime of `pid` (its own CPU time and its reaped children's)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as file:
+            text = file.read().decode("ascii", "replace")
+        fields = text[text.rindex(")") + 2 :].split()
+        return sum(int(value) for value in fields[11:15])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def cpu_seconds(owner: Owner) -> float:
+    """CPU time of `owner`'s living processes (and of the children they reaped), in seconds.
+
+    Used where there is no cgroup to ask: the time of processes that already
+    ended unreaped is lost, so this errs on the low side.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(_cpu_ticks(pid) for pid in find(owner)) / ticks
+
+
 def resident_mb(owner: Owner) -> float:
     """Total resident memory of `owner`'s processes, in MB (shared pages count
     once per process, so this errs on the high side)."""

@@ -67,6 +67,8 @@ class SubmissionRun:
         seconds: Wall time of the whole submission.
         notes: Anything else worth reporting (time-outs, restarts, ...).
         isolation: What isolation was in force, or could not be applied and why.
+        missing_limits: The limits that were NOT in force for this submission,
+            as fields of `isolation.LIMIT_FIELDS` (empty when all were).
     """
 
     load_errors: list[str] = field(default_factory=list)
@@ -75,3 +77,4 @@ class SubmissionRun:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     isolation: list[str] = field(default_factory=list)
+    missing_limits: list[str] = field(default_factory=list)

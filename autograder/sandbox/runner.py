@@ -1,11 +1,15 @@
 """`Sandbox`: runs a submission's functions in isolated child processes.
 
 One `Sandbox` owns one fork server (see `server`). `Sandbox.run` gives each
-submission a fresh child (as root: a fresh uid too) in a fresh work folder,
-and watches it (see `attempt`). When a call times out or the child dies, a new
-child loads the submission again and goes on with the next call; when the
-top-level code hangs, dies or eats all memory, the offending statement is
-skipped on the next load. All of it within the submission's time budget.
+submission a fresh child (as root: a fresh uid, its own cgroup with memory,
+process and CPU limits, its own PID, IPC, UTS, mount and network namespaces,
+and a work folder on a size-capped tmpfs) and watches it (see `attempt`). When
+a call times out or the child dies, a new child loads the submission again and
+goes on with the next call; when the top-level code hangs, dies or eats all
+memory, the offending statement is skipped on the next load. All of it within
+the submission's time budget. Nothing is left behind: the cgroup, the tmpfs,
+the namespaces (and with them SysV shared memory and message queues) go with
+the submission.
 """
 
 from __future__ import annotations
@@ -20,11 +24,17 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.sandbox import processes, transport
-from autograder.sandbox.attempt import Limits, Watcher
+from autograder.sandbox import isolation, processes, transport
+from autograder.sandbox.attempt import WALL_FACTOR, Limits, TimeLeft, Watcher
+from autograder.sandbox.cgroups import (
+    CONTROLLER_LIMITS,
+    SandboxCgroups,
+    SubmissionCgroup,
+    folder_name,
+)
 from autograder.sandbox.client import ForkServer, ForkServerError
 from autograder.sandbox.harness import check_call
-from autograder.sandbox.isolation import isolation_report
+from autograder.sandbox.isolation import LIMIT_FIELDS, isolation_report
 from autograder.sandbox.protocol import Call, Chunk, SubmissionRun
 from autograder.sandbox.submission import Budget, SubmissionState
 
@@ -33,6 +43,8 @@ __all__ = ["Sandbox", "isolation_report"]
 UID_BASE = 1_600_000_000
 UID_SPAN = 100_000_000
 JOB_LIMIT_BYTES = 1 << 36
+#: Room in a work folder beyond the largest result (job, output, logs).
+WORK_FOLDER_EXTRA_MB = 64
 
 
 def _git_warnings(hidden: list[Path]) -> list[str]:
@@ -60,15 +72,22 @@ class Sandbox:
     Args:
         hidden_paths: Files and folders student code must not be able to read
             (as root: covered with an empty read-only file system in the child).
-        case_timeout: Seconds each call may take.
-        submission_timeout: Seconds the whole submission may take, restarts included.
-        load_timeout: Seconds executing the submission's top-level code may take.
-        memory_limit_mb: Resident memory of all the submission's processes together.
+        case_timeout: CPU seconds each call may take (all the submission's
+            processes together); in wall-clock time `wall_factor` times as much.
+        submission_timeout: CPU seconds the whole submission may take, restarts
+            included (in wall-clock time `wall_factor` times as much).
+        load_timeout: CPU seconds executing the submission's top-level code may take.
+        memory_limit_mb: Memory of all the submission's processes together (with
+            a cgroup: everything they hold, page cache, shared memory and
+            tmpfs files included).
         output_cap: Characters of the student's output kept.
         result_limit_mb: Largest result of one call (arrays included).
         process_limit: Most processes and threads a submission may have (as root).
         poll_interval: Seconds between two looks at a running child.
         work_root: Folder for the work folders (default: the system's temporary folder).
+        cpu_cores: The CPU quota of one submission, in cores (as root, with a cgroup).
+        wall_factor: How much longer than its CPU-time limit anything may take in
+            wall-clock time.
 
     Raises:
         ValueError: If a limit is not positive or the work folder would be hidden.
@@ -87,12 +106,15 @@ class Sandbox:
         process_limit: int = 256,
         poll_interval: float = 0.05,
         work_root: Path | None = None,
+        cpu_cores: float = 1.0,
+        wall_factor: float = WALL_FACTOR,
     ):
         for name, value in (
             ("case_timeout", case_timeout), ("submission_timeout", submission_timeout),
             ("load_timeout", load_timeout), ("memory_limit_mb", memory_limit_mb),
             ("output_cap", output_cap), ("result_limit_mb", result_limit_mb),
             ("process_limit", process_limit), ("poll_interval", poll_interval),
+            ("cpu_cores", cpu_cores), ("wall_factor", wall_factor),
         ):
             if not value > 0:
                 raise ValueError(f"{name} must be positive, got {value!r}")
@@ -111,6 +133,9 @@ class Sandbox:
         self.result_limit_bytes = int(result_limit_mb) * 2**20
         self.process_limit = int(process_limit)
         self.poll_interval = float(poll_interval)
+        self.cpu_cores = float(cpu_cores)
+        self.wall_factor = max(1.0, float(wall_factor))
+        self.work_folder_mb = int(result_limit_mb) * 2 + WORK_FOLDER_EXTRA_MB
         self.root_mode = os.geteuid() == 0
         self.startup_seconds: float | None = None
         self.server_info: dict = {}
@@ -121,6 +146,9 @@ class Sandbox:
         self._random = random.SystemRandom()
         self._closed = False
         self._warnings = _git_warnings(self.hidden_paths)
+        self._cgroups: SandboxCgroups | None = None
+        self._mounts: set[Path] = set()
+        self._submissions = itertools.count()
 
     # -- life cycle ---------------------------------------------------------
 
@@ -144,6 +172,10 @@ class Sandbox:
                 self._root = Path(tempfile.mkdtemp(prefix="autograder-sandbox-",
                                                    dir=self.work_root))
                 os.chmod(self._root, 0o711)
+            if self._cgroups is None and self.root_mode:
+                cgroups = SandboxCgroups(folder_name(self._root.name.rsplit("-", 1)[-1]))
+                cgroups.sweep()
+                self._cgroups = cgroups.create()
             if self._server is not None:
                 self._server.close()
             started = time.monotonic()
@@ -162,6 +194,11 @@ class Sandbox:
                 self._server = None
             for uid in list(self._uids):
                 processes.kill_all(processes.Owner(uid=uid))
+            for folder in list(self._mounts):
+                self._unmount(folder, locked=True)
+            if self._cgroups is not None:
+                self._cgroups.remove()
+                self._cgroups = None
             if self._root is not None:
                 shutil.rmtree(self._root, ignore_errors=True)
                 self._root = None
@@ -182,20 +219,26 @@ class Sandbox:
     def _allocate_uid(self) -> int | None:
         if not self.root_mode:
             return None
+        with self._lock:
+            cgroups_in_force = self._cgroups is not None and not self._cgroups.missing
         while True:
             uid = UID_BASE + self._random.randrange(UID_SPAN)
             with self._lock:
                 if uid in self._uids:
                     continue
                 self._uids.add(uid)
-            if not processes.find(processes.Owner(uid=uid)):
+            # With cgroups and PID namespaces no process outlives its submission:
+            # the scan of /proc for an old process of this uid is only needed without.
+            if cgroups_in_force or not processes.find(processes.Owner(uid=uid)):
                 return uid
             with self._lock:
                 self._uids.discard(uid)
 
-    def _release_uid(self, uid: int | None) -> None:
+    def _release_uid(self, uid: int | None, sweep: bool = True) -> None:
+        """Forgets `uid`, after killing its processes left (`sweep`: by a scan of /proc)."""
         if uid is not None:
-            processes.kill_all(processes.Owner(uid=uid))
+            if sweep:
+                processes.kill_all(processes.Owner(uid=uid))
             with self._lock:
                 self._uids.discard(uid)
 
@@ -211,16 +254,73 @@ class Sandbox:
             load_timeout=self.load_timeout,
             memory_limit_mb=self.memory_limit_mb, result_limit_bytes=self.result_limit_bytes,
             output_cap=self.output_cap, poll_interval=self.poll_interval,
+            wall_factor=self.wall_factor,
         )
 
-    def _spec(self, folder: Path, uid: int | None) -> dict:
+    def _spec(self, folder: Path, uid: int | None, cgroup: SubmissionCgroup | None) -> dict:
+        procs: dict[str, list[str]] = {}
+        if cgroup is not None:
+            for controller, path in cgroup.folders.items():
+                procs.setdefault(str(path / "cgroup.procs"), []).append(
+                    CONTROLLER_LIMITS[controller])
         return {
             "workdir": str(folder), "hidden": [str(path) for path in self.hidden_paths],
             "uid": uid, "gid": uid, "memory_limit_mb": self.memory_limit_mb,
             "file_limit_bytes": self.result_limit_bytes + 2**24,
             "process_limit": self.process_limit, "output_cap": self.output_cap,
             "result_limit_bytes": self.result_limit_bytes, "job_limit_bytes": JOB_LIMIT_BYTES,
+            "pid_namespace": self.root_mode, "cgroup_procs": procs,
+            "memory_cgroup": cgroup is not None and "memory" in cgroup.folders,
         }
+
+    # -- kernel limits ---------------------------------------------------------
+
+    def _new_cgroup(self) -> SubmissionCgroup | None:
+        with self._lock:
+            cgroups = self._cgroups
+        if cgroups is None or not cgroups.folders:
+            return None
+        return cgroups.submission(f"submission-{next(self._submissions)}",
+                                  memory_mb=self.memory_limit_mb,
+                                  processes=self.process_limit, cores=self.cpu_cores)
+
+    def _mount_work_folder(self, base: Path) -> bool:
+        """Puts `base` on a size-capped tmpfs of its own (as root); whether it worked."""
+        if not self.root_mode:
+            return False
+        try:
+            isolation.mount("none", str(base), "tmpfs", isolation.MS_NOSUID | isolation.MS_NODEV,
+                            f"size={self.work_folder_mb}m,mode=0711")
+        except OSError:
+            return False
+        with self._lock:
+            self._mounts.add(base)
+        return True
+
+    def _unmount(self, folder: Path, locked: bool = False) -> None:
+        """Unmounts a work folder's tmpfs (`locked`: the caller holds `_lock`)."""
+        try:
+            isolation.umount(str(folder))
+        except OSError:
+            pass
+        if locked:
+            self._mounts.discard(folder)
+        else:
+            with self._lock:
+                self._mounts.discard(folder)
+
+    def _missing_limits(self, cgroup: SubmissionCgroup | None, tmpfs: bool,
+                        child: list[str]) -> list[str]:
+        missing = set(child)
+        if cgroup is None:
+            missing.update(CONTROLLER_LIMITS.values())
+        else:
+            missing.update(cgroup.missing)
+        if not tmpfs:
+            missing.add("work_folder_tmpfs")
+        if not self.root_mode:
+            missing.update(("unique_uid", "pid_namespace"))
+        return [name for name in LIMIT_FIELDS if name in missing]
 
     def _prepare_folder(self, base: Path, number: int, job: dict, uid: int | None) -> Path:
         folder = base / f"attempt-{number}"
@@ -228,7 +328,7 @@ class Sandbox:
         (folder / "job").mkdir(mode=0o700)
         try:
             transport.write_message(folder / "job", "job", job, max_bytes=JOB_LIMIT_BYTES,
-                                    allow_markers=True)
+                                    allow_markers=True, json_limit=JOB_LIMIT_BYTES)
         except transport.TransportError as error:
             raise ValueError(f"The calls cannot be sent to the sandbox: {error}") from None
         if uid is not None:
@@ -262,24 +362,39 @@ class Sandbox:
         started = time.monotonic()
         server = self._current_server()
         budget = Budget(self.load_timeout, self.submission_timeout, self.call_timeout,
-                        self.output_cap)
-        submission = SubmissionState(chunks, calls, started + self.submission_timeout, budget)
+                        self.output_cap, self.wall_factor)
+        submission = SubmissionState(
+            chunks, calls, started + self.submission_timeout * self.wall_factor, budget)
         uid = self._allocate_uid()
         base = Path(tempfile.mkdtemp(prefix="submission-", dir=self._root))
         os.chmod(base, 0o711)
+        cgroup, tmpfs = None, False
         try:
-            self._run_attempts(server, submission, uid, base)
+            cgroup = self._new_cgroup()
+            tmpfs = self._mount_work_folder(base)
+            self._run_attempts(server, submission, uid, base, cgroup)
         finally:
-            self._release_uid(uid)
+            contained = (cgroup is not None and not cgroup.missing and submission.isolation
+                         and "pid_namespace" not in submission.missing_limits)
+            if cgroup is not None:
+                cgroup.remove()
+            self._release_uid(uid, sweep=not contained)
+            if tmpfs:
+                self._unmount(base)
             shutil.rmtree(base, ignore_errors=True)
-        return submission.summary(time.monotonic() - started, self._isolation_notes())
+        run = submission.summary(time.monotonic() - started, self._isolation_notes(cgroup, tmpfs))
+        run.missing_limits = self._missing_limits(cgroup, tmpfs, submission.missing_limits)
+        if run.missing_limits:
+            run.isolation.append("limits NOT in force: " + ", ".join(run.missing_limits))
+        return run
 
     def _run_attempts(self, server: ForkServer, submission: SubmissionState, uid: int | None,
-                      base: Path) -> None:
+                      base: Path, cgroup: SubmissionCgroup | None) -> None:
         owner = processes.Owner(uid=uid)
         limits = self._limits(submission.calls)
         for number in itertools.count():
-            if time.monotonic() >= submission.deadline:
+            cpu_left = self.submission_timeout - submission.cpu_seconds
+            if time.monotonic() >= submission.deadline or cpu_left <= 0:
                 submission.out_of_time(None)
                 return
             try:
@@ -288,9 +403,10 @@ class Sandbox:
                 submission.give_up("crashed", f"the sandbox could not prepare a work folder: "
                                               f"{error.strerror or error}")
                 return
-            watcher = Watcher(server, folder, self._spec(folder, uid), owner, limits,
-                              submission.deadline)
-            outcome = watcher.run(submission.next_call, len(submission.calls), self.root_mode)
+            watcher = Watcher(server, folder, self._spec(folder, uid, cgroup), owner, limits,
+                              TimeLeft(cpu_left, submission.deadline), cgroup)
+            outcome = watcher.run(submission.next_call, submission.settled(),
+                                  len(submission.calls), self.root_mode)
             shutil.rmtree(folder, ignore_errors=True)
             if not submission.absorb(outcome):
                 return
@@ -301,12 +417,35 @@ class Sandbox:
                     submission.give_up("crashed", f"the sandbox stopped: {error}")
                     return
 
-    def _isolation_notes(self) -> list[str]:
+    def _isolation_notes(self, cgroup: SubmissionCgroup | None, tmpfs: bool) -> list[str]:
         """The grader's own lines for `SubmissionRun.isolation`."""
+        clock = ("CPU time of all its processes (from its cgroup)"
+                 if cgroup is not None and "cpuacct" in cgroup.folders
+                 else "CPU time of its living processes (no cgroup: from /proc)")
         notes = [
-            f"time limits enforced by the grader with SIGKILL: {self.case_timeout:g} s per call, "
-            f"{self.load_timeout:g} s to load, {self.submission_timeout:g} s in all"
+            f"time limits enforced by the grader with SIGKILL, counting the {clock}: "
+            f"{self.case_timeout:g} s per call, {self.load_timeout:g} s to load, "
+            f"{self.submission_timeout:g} s in all; in wall-clock time at most "
+            f"{self.wall_factor:g} times as long"
         ]
+        if cgroup is not None:
+            kernel = []
+            if "memory" in cgroup.folders:
+                kernel.append(f"memory {self.memory_limit_mb} MB (everything it holds)")
+            if "pids" in cgroup.folders:
+                kernel.append(f"{self.process_limit} processes and threads")
+            if "cpu" in cgroup.folders:
+                kernel.append(f"a CPU quota of {self.cpu_cores:g} core(s)")
+            if kernel:
+                notes.append("own cgroup, removed afterwards: " + ", ".join(kernel))
+        problems = dict(self._cgroups.problems) if self._cgroups is not None else {}
+        if cgroup is not None:
+            problems.update(cgroup.problems)
+        for controller, problem in sorted(problems.items()):
+            notes.append(f"no {controller} cgroup: {problem}")
+        if tmpfs:
+            notes.append(f"work folder on its own tmpfs of at most {self.work_folder_mb} MB, "
+                         "removed afterwards")
         leaked = self.server_info.get("leaked") or []
         if leaked:
             notes.append("WARNING: the fork server had loaded " + ", ".join(leaked)

@@ -9,7 +9,9 @@ line:
 
 * ``{"op": "spawn", "id": n, "spec": {...}}``: fork a child running
   `child.main(spec)`; answer ``{"op": "spawned", "id": n, "pid": pid}`` or
-  ``{"op": "spawn_failed", "id": n, "error": "..."}``;
+  ``{"op": "spawn_failed", "id": n, "error": "..."}``. With
+  ``spec["pid_namespace"]`` (as root) the child is the first process of a new
+  PID namespace: when it ends, the kernel kills every process it left;
 * ``{"op": "stop"}`` (or the socket closing): kill the children and exit.
 
 When a child ends the server sends ``{"op": "exited", "pid": pid, "status":
@@ -27,6 +29,8 @@ import signal
 import socket
 import sys
 import time
+
+from autograder.sandbox.isolation import CLONE_NEWPID, setns, unshare
 
 PRELOAD = (
     "numpy", "tensorflow", "keras", "autograder.sandbox.harness", "autograder.sandbox.child",
@@ -58,6 +62,10 @@ class _Server:
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self.children: set[int] = set()
+        try:
+            self.own_pid_namespace: int | None = os.open("/proc/self/ns/pid", os.O_RDONLY)
+        except OSError:
+            self.own_pid_namespace = None
         self.wake_read, self.wake_write = os.pipe()
         os.set_blocking(self.wake_read, False)
         os.set_blocking(self.wake_write, False)
@@ -65,13 +73,31 @@ class _Server:
         signal.set_wakeup_fd(self.wake_write, warn_on_full_buffer=False)
 
     def spawn(self, spec: dict) -> int:
-        pid = os.fork()
+        fresh_namespace = False
+        if spec.get("pid_namespace") and self.own_pid_namespace is not None:
+            # The next child is the first process (pid 1) of a fresh namespace;
+            # afterwards the server goes back to its own (unshare works once).
+            try:
+                unshare(CLONE_NEWPID)
+                fresh_namespace = True
+            except OSError:
+                pass
+        try:
+            pid = os.fork()
+        finally:
+            if fresh_namespace and os.getpid() != 1:
+                try:
+                    setns(self.own_pid_namespace, CLONE_NEWPID)
+                except OSError:  # later children will say they have no PID namespace
+                    pass
         if pid == 0:  # the child: forget the server, then never come back
             try:
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 self.sock.close()
+                if self.own_pid_namespace is not None:
+                    os.close(self.own_pid_namespace)
                 os.close(self.wake_read)
                 os.close(self.wake_write)
                 from autograder.sandbox import child

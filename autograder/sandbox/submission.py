@@ -19,12 +19,21 @@ from autograder.sandbox.protocol import Call, CallResult, Chunk, SubmissionRun
 
 @dataclass(frozen=True)
 class Budget:
-    """The time limits a submission runs under (seconds)."""
+    """The time limits a submission runs under (CPU seconds; wall-clock: `wall_factor` times)."""
 
     load_timeout: float
     submission_timeout: float
     call_timeout: Callable[[Call], float]
     output_cap: int
+    wall_factor: float = 10.0
+
+
+def time_limit_message(limit: float, wall_clock: bool, wall_factor: float) -> str:
+    """Says which time limit was reached: CPU time, or the wall-clock ceiling above it."""
+    if wall_clock:
+        return (f"took longer than {limit * wall_factor:g} s of wall-clock time (it was "
+                f"waiting, not computing; the limit is {limit:g} s of CPU time)")
+    return f"took longer than {limit:g} s of CPU time"
 
 
 class SubmissionState:
@@ -50,7 +59,9 @@ class SubmissionState:
         self.outputs: list[tuple[str, int]] = []
         self.notes: list[str] = []
         self.isolation: list[str] | None = None
+        self.missing_limits: list[str] = []
         self.attempts = 0
+        self.cpu_seconds = 0.0
 
     def job(self) -> dict:
         """The job of the next attempt (see `child`)."""
@@ -67,6 +78,11 @@ class SubmissionState:
             "skips": [[chunk, statement, message]
                       for (chunk, statement), message in self.skips.items()],
         }
+
+    def settled(self) -> set[int]:
+        """The calls from `next_call` on that already have their result (not to run)."""
+        return {index for index in range(self.next_call, len(self.calls))
+                if self.results[index] is not None}
 
     def _name(self, index: int) -> str:
         return f"call {index + 1} ({self.calls[index].function})"
@@ -89,11 +105,13 @@ class SubmissionState:
             Whether another attempt is needed.
         """
         self.attempts += 1
+        self.cpu_seconds += outcome.cpu_seconds
         if self.attempts > 1:
             outcome.output = f"[sandbox: fresh process, attempt {self.attempts}]\n" + outcome.output
         self.outputs.append((outcome.output, outcome.output_more))
         if self.isolation is None:
             self.isolation = outcome.isolation
+            self.missing_limits = list(outcome.missing_limits)
         if outcome.load_errors is not None:
             self.load_errors = outcome.load_errors
         for index, result in outcome.results.items():
@@ -130,10 +148,10 @@ class SubmissionState:
         seconds = outcome.seconds_in_phase
         if outcome.reason == "call_timeout":
             limit = self.budget.call_timeout(self.calls[current])
-            result = CallResult("timeout", error=f"took longer than {limit:g} s", seconds=seconds)
+            error = time_limit_message(limit, outcome.wall_clock, self.budget.wall_factor)
+            result = CallResult("timeout", error=error, seconds=seconds)
             what = "timed out"
-            self._skip_rest_of(current, f"skipped: an earlier case of the same function took "
-                                        f"longer than {limit:g} s")
+            self._skip_rest_of(current, f"skipped: an earlier case of the same function {error}")
         elif outcome.reason == "memory":
             result = CallResult("crashed", error=outcome.message, seconds=seconds)
             what = "used too much memory"
@@ -170,10 +188,10 @@ class SubmissionState:
             return False
         where = f"line {line} of {self.chunks[chunk].label}"
         if outcome.reason == "load_timeout":
-            why = f"took longer than {self.budget.load_timeout:g} s"
+            why = time_limit_message(self.budget.load_timeout, outcome.wall_clock,
+                                     self.budget.wall_factor)
             self.notes.append(
-                f"load took longer than {self.budget.load_timeout:g} s; top-level code was "
-                f"stopped ({where}) and skipped on a fresh start"
+                f"load {why}; top-level code was stopped ({where}) and skipped on a fresh start"
             )
         else:
             why = (outcome.message if outcome.reason == "memory"
