@@ -79,6 +79,8 @@ def grade_with_ours(course: Path, jobs: int) -> dict[str, float]:
     compute = statistics.mean(grade.compute_seconds for grade in grades)
     figures["core-seconds per submission (wall x jobs / submissions)"] = core_seconds
     figures["overhead per submission beyond student compute (s)"] = core_seconds - compute
+    missing = sorted({name for grade in grades for name in grade.missing_limits})
+    figures["kernel limits NOT in force"] = missing or "none (cgroup, namespaces, tmpfs)"
     return figures
 
 

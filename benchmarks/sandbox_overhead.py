@@ -6,7 +6,9 @@ Run with ``python benchmarks/sandbox_overhead.py [--submissions N]``. Prints:
 * the wall time per submission for an empty submission with 10 trivial calls,
   one submission after the other, and from 2 threads at once;
 * the same for a submission whose calls use TensorFlow (the first TensorFlow
-  operation in each fresh child starts the TensorFlow runtime).
+  operation in each fresh child starts the TensorFlow runtime);
+* which kernel limits were in force (cgroup, namespaces, tmpfs work folder):
+  their set-up and clean-up are part of the cost measured.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fork-server start-up: {startup:.2f} s "
               f"(TensorFlow import in the server: {sandbox.server_info['seconds']:.2f} s)")
         per_submission(sandbox, TRIVIAL, TRIVIAL_CALLS, 2, 1)  # warm-up
+        missing = sandbox.run(TRIVIAL, TRIVIAL_CALLS[:1]).missing_limits
+        print("limits NOT in force: " + (", ".join(missing) if missing else "none"))
         for label, chunks, calls in (
             ("empty submission, 10 trivial calls", TRIVIAL, TRIVIAL_CALLS),
             ("TensorFlow submission, 10 tf.add calls", TENSORFLOW, TENSORFLOW_CALLS),

@@ -2,7 +2,9 @@
 
 import csv
 import json
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import REPO
@@ -21,6 +23,11 @@ EXPECTED_SCORES = {
     "frank": 10.0,  # correct notebook that prints a lot and has a broken cell
     "grace": 0.0,  # tries to read the reference solution
     "heidi": 0.0,  # returns objects that claim to equal anything
+    # ivan: a CPU hog; his training starts 16 busy processes, each in its own session, and
+    # waits for them: it runs out of CPU time (3 points); the rest is correct. Held to one
+    # core, he cannot starve the students graded beside him (their scores do not change).
+    "ivan": 7.0,
+    "judy": 10.0,  # correct; leaves SysV shared memory, a message queue, a memfd behind
     "reference": 10.0,  # solutions/linear_regression.py
     "stub": 0.0,  # assignments/linear_regression.py as released
 }
@@ -107,6 +114,27 @@ def test_zeros_come_with_their_reason(graded):
     assert "did not finish" in erin
     frank = json.loads((out / "frank" / "results.json").read_text())
     assert "this_cell_has_a_typo" in frank["output"]
+
+
+def test_a_cpu_hog_only_loses_his_own_points(graded):
+    _, out = graded
+    ivan = json.loads((out / "ivan" / "results.json").read_text())
+    training = [test for test in ivan["tests"] if "train_linear_regression" in test["name"]]
+    assert training and all(test["score"] == 0 for test in training)
+    assert "CPU time" in (out / "ivan" / "feedback.md").read_text()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="IPC and PID namespaces need root")
+def test_nothing_a_submission_leaves_behind_outlives_its_grading(graded):
+    """judy's shared memory, message queue, lock file and hidden process are gone."""
+    keys = set()
+    for name in ("shm", "msg"):
+        lines = Path(f"/proc/sysvipc/{name}").read_text().splitlines()[1:]
+        keys.update(int(line.split()[0]) for line in lines)
+    assert 0x4A554459 not in keys  # "JUDY"
+    assert not Path("/run/lock/judy.lock").exists()
+    _, out = graded
+    assert json.loads((out / "judy" / "results.json").read_text())["score"] == 10
 
 
 def test_hostile_submissions_gain_nothing(graded):

@@ -31,7 +31,7 @@ from autograder.sandbox import (
     run_call,
     transport,
 )
-from autograder.sandbox.attempt import Progress, describe_status, parse_progress
+from autograder.sandbox.attempt import WALL_FACTOR, Progress, describe_status, parse_progress
 from autograder.sandbox.harness import to_plain
 from autograder.sandbox.runner import UID_BASE, UID_SPAN
 from autograder.sandbox.source import strip_magics
@@ -72,6 +72,14 @@ def good(sandbox, *calls):
 
 def hostile(sandbox, *calls):
     return sandbox.run([Chunk("hostile.py", HOSTILE)], list(calls))
+
+
+def time_limit_errors(limit):
+    """The two ways a call can run out of time: its CPU time, or (on a very busy
+    machine, or while it waits) the wall-clock ceiling above it."""
+    return {f"took longer than {limit:g} s of CPU time",
+            f"took longer than {limit * WALL_FACTOR:g} s of wall-clock time (it was waiting, "
+            f"not computing; the limit is {limit:g} s of CPU time)"}
 
 
 def leftover_processes(run):
@@ -244,15 +252,13 @@ def test_student_errors_name_the_line_and_keep_a_short_traceback(sandbox):
 
 
 def test_a_loop_that_ignores_signals_times_out_and_the_next_call_runs(sandbox):
-    started = time.monotonic()
     run = hostile(sandbox, Call("spin"), Call("identity", (7,)), Call("spin_again", timeout=0.5))
     assert run.calls[0].status == "timeout"
-    assert run.calls[0].error == f"took longer than {CASE_TIMEOUT:g} s"
-    assert run.calls[0].seconds < CASE_TIMEOUT + 1
+    assert run.calls[0].error in time_limit_errors(CASE_TIMEOUT)
+    assert run.calls[0].seconds < CASE_TIMEOUT + 1  # CPU seconds, measured by the grader
     assert run.calls[1].status == "ok" and run.calls[1].value == 7
-    assert run.calls[2].status == "timeout" and run.calls[2].error == "took longer than 0.5 s"
+    assert run.calls[2].status == "timeout" and run.calls[2].error in time_limit_errors(0.5)
     assert run.notes == ["restarted after call 1 (spin) timed out"]
-    assert time.monotonic() - started < CASE_TIMEOUT + 0.5 + 3
     assert leftover_processes(run) == {}
 
 
@@ -264,18 +270,17 @@ def test_an_endless_top_level_loop_is_stopped_and_skipped(sandbox):
     ]
     run = sandbox.run(chunks, [Call("f"), Call("g")])
     assert [call.value for call in run.calls] == ["f", 1]
-    assert run.load_errors == [
-        f"cell 2: top-level code stopped at line 2: took longer than {LOAD_TIMEOUT:g} s"
-    ]
-    assert run.notes[0].startswith(f"load took longer than {LOAD_TIMEOUT:g} s; top-level code was stopped")
+    [error] = run.load_errors
+    prefix = "cell 2: top-level code stopped at line 2: "
+    assert error.startswith(prefix) and error[len(prefix):] in time_limit_errors(LOAD_TIMEOUT)
+    assert run.notes[0].startswith(f"load took longer than {LOAD_TIMEOUT:g} s")
+    assert "top-level code was stopped" in run.notes[0]
     assert "training..." in run.output
 
 
 def test_a_load_that_never_finishes_ends_with_not_run_calls(sandbox):
     forever = "while True:\n    pass\n"
-    started = time.monotonic()
     run = sandbox.run([Chunk("loop.py", forever * 6)], [Call("f"), Call("g")])
-    assert time.monotonic() - started < SUBMISSION_TIMEOUT + 2
     assert [call.status for call in run.calls] == ["not_run", "not_run"]
     assert "while loading the submission" in run.calls[0].error
     assert run.load_errors[-1] == "loading the submission did not finish"
@@ -290,14 +295,11 @@ def test_the_submission_budget_ends_with_timeout_and_not_run(sandbox):
     statuses = [call.status for call in run.calls]
     assert statuses[:3] == ["timeout"] * 3
     assert statuses[-1] == "not_run" and "time budget" in run.calls[-1].error
-    assert run.seconds < SUBMISSION_TIMEOUT + 2
 
 
 def test_after_a_timeout_the_same_functions_other_cases_are_skipped(sandbox):
-    started = time.monotonic()
     run = hostile(sandbox, Call("spin"), Call("identity", (1,)), Call("spin"), Call("spin"),
                   Call("identity", (2,)))
-    assert time.monotonic() - started < 2 * CASE_TIMEOUT + 2
     assert [call.status for call in run.calls] == ["timeout", "ok", "not_run", "not_run", "ok"]
     assert run.calls[2].error.startswith("skipped: an earlier case of the same function took")
     assert [run.calls[1].value, run.calls[4].value] == [1, 2]
@@ -319,6 +321,85 @@ def test_a_print_flood_is_capped_and_grading_goes_on(sandbox):
     assert len(body) <= OUTPUT_CAP
     cut = int(note.split()[0])
     assert 49_000_000 < cut <= 50_000_000
+
+
+def test_nothing_the_child_writes_moves_a_time_limit(sandbox):
+    """Rewriting the progress file neither restarts a call's clock nor lets a result
+    arrive after its call has ended."""
+    run = hostile(sandbox, Call("spin_and_reset_clock"), Call("identity", (6,)))
+    assert run.calls[0].status == "timeout"
+    assert run.calls[0].error in time_limit_errors(CASE_TIMEOUT)
+    assert run.calls[0].seconds < CASE_TIMEOUT + 1
+    assert run.calls[1].value == 6
+    run = hostile(sandbox, Call("claim_done_then_answer"), Call("identity", (7,)))
+    # "done" ends every call at once: the answers that come later are not taken.
+    assert [call.status for call in run.calls] == ["crashed", "crashed"]
+    assert all("without leaving a result" in call.error for call in run.calls)
+
+
+@needs_root
+def test_memory_held_in_a_memfd_counts_and_is_killed(sandbox):
+    """Pages of a memfd never show in the resident size; the cgroup counts them."""
+    run = hostile(sandbox, Call("memfd_hog", (MEMORY_MB + 400,), timeout=30),
+                  Call("identity", (8,)))
+    assert run.calls[0].status == "crashed"
+    assert run.calls[0].error == f"used more than {MEMORY_MB} MB of memory"
+    assert run.calls[1].value == 8
+    assert run.missing_limits == []
+
+
+@pytest.mark.slow
+@needs_root
+def test_the_memfd_attack_of_the_issue_is_killed_under_the_default_limit(secret):
+    """4.5 GB held in memfds got full marks under a 4 GB limit before cgroups."""
+    with Sandbox(hidden_paths=[secret]) as box:
+        assert box.memory_limit_mb == 4096
+        run = box.run([Chunk("hostile.py", HOSTILE)],
+                      [Call("memfd_hog", (4608,), timeout=60), Call("identity", (9,))])
+    assert run.calls[0].status == "crashed"
+    assert run.calls[0].error == "used more than 4096 MB of memory"
+    assert run.calls[1].value == 9
+
+
+@needs_root
+def test_ipc_objects_lock_files_and_processes_end_with_the_submission(sandbox):
+    def host_ipc_keys():
+        keys = set()
+        for name in ("shm", "msg"):
+            lines = Path(f"/proc/sysvipc/{name}").read_text().splitlines()[1:]
+            keys.update(int(line.split()[0]) for line in lines)
+        return keys
+
+    run = hostile(sandbox, Call("leave_ipc"), Call("find_ipc"), Call("processes_seen"))
+    assert run.calls[0].value == [True, True]
+    assert run.calls[1].value == [True, True, True]  # its own traces, while it runs
+    assert run.calls[2].value == [1, 2]  # its supervisor and itself: no other process
+    assert 0x4A554459 not in host_ipc_keys()
+    assert not Path("/run/lock/judy.lock").exists()
+    later = hostile(sandbox, Call("find_ipc"))
+    assert later.calls[0].value == [False, False, False]
+
+
+@needs_root
+def test_a_cpu_hog_is_held_to_one_core_and_leaves_nothing(sandbox):
+    run = hostile(sandbox, Call("cpu_hog", (6,)), Call("processes_seen"))
+    assert run.calls[0].value == "started"
+    assert len(run.calls[1].value) == 2 + 6
+    assert leftover_processes(run) == {}
+    assert any("a CPU quota of 1 core(s)" in line for line in run.isolation)
+    assert any(line.startswith("own cgroup, removed afterwards") for line in run.isolation)
+    assert run.missing_limits == []
+
+
+@needs_root
+def test_every_cgroup_and_work_folder_mount_is_removed(sandbox):
+    hostile(sandbox, Call("identity", (1,)))
+    cgroups = sandbox._cgroups
+    assert set(cgroups.folders) == {"memory", "pids", "cpu", "cpuacct"}
+    for folder in cgroups.folders.values():
+        assert [child for child in folder.iterdir() if child.is_dir()] == []
+    mounts = Path("/proc/self/mountinfo").read_text()
+    assert str(sandbox._root) + "/" not in mounts
 
 
 # -- hostility ---------------------------------------------------------------
@@ -505,5 +586,7 @@ def test_small_helpers():
 def test_isolation_report_says_what_this_machine_allows():
     lines = isolation_report()
     assert lines and all(isinstance(line, str) for line in lines)
+    assert lines[-1].startswith("limits NOT in force: ")
     if ROOT:
         assert any("mount namespaces work" in line for line in lines)
+        assert any("PID, IPC and UTS namespaces work" in line for line in lines)
