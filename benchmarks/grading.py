@@ -13,7 +13,8 @@ exactly those notebooks twice:
 It prints the total wall time of each, and for ours the cost per submission in
 core-seconds (wall time x workers / submissions), the student code's own compute
 (time inside the graded calls and the load, as measured in the child) and the
-overhead beyond it. Usage::
+overhead beyond it; and the same in CPU time, which a busy machine does not
+inflate (the wall-time figures are only meaningful on a quiet machine). Usage::
 
     python benchmarks/grading.py [--copies 10] [--jobs 2] [--skip-nbgrader]
 """
@@ -65,8 +66,12 @@ def grade_with_ours(course: Path, jobs: int) -> dict[str, float]:
     start = time.perf_counter()
     with open_sandbox(spec, timeout=10, hidden=[course]) as sandbox:
         ready = time.perf_counter()
+        cpu_start = _cpu_seconds() + _process_cpu_seconds(sandbox._server.pid)
         grades = grade_class(submissions, spec, sandbox, jobs=jobs)
         done = time.perf_counter()
+    # Once the sandbox is closed its fork server has been waited for: its CPU time,
+    # and that of every child it reaped, is in this process's children's times.
+    cpu = _cpu_seconds() - cpu_start
     figures = {"fork server start-up (s)": ready - start, "grading wall time (s)": done - ready}
     for kind in ("ref", "stub"):
         chosen = [grade for grade in grades if grade.student.startswith(kind)]
@@ -79,9 +84,26 @@ def grade_with_ours(course: Path, jobs: int) -> dict[str, float]:
     compute = statistics.mean(grade.compute_seconds for grade in grades)
     figures["core-seconds per submission (wall x jobs / submissions)"] = core_seconds
     figures["overhead per submission beyond student compute (s)"] = core_seconds - compute
-    missing = sorted({name for grade in grades for name in grade.missing_limits})
+    # The same in CPU time (grader, fork server and every child, without the server's
+    # start-up): unlike wall time, it does not grow when the machine is busy.
+    figures["CPU-seconds per submission, all processes"] = cpu / len(grades)
+    figures["CPU overhead per submission beyond student compute (s)"] = cpu / len(grades) - compute
+    missing = sorted({name for grade in grades for name in getattr(grade, "missing_limits", [])})
     figures["kernel limits NOT in force"] = missing or "none (cgroup, namespaces, tmpfs)"
     return figures
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of the children it has waited for."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    """CPU time a living process has used so far (from /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def grade_with_nbgrader(course: Path) -> dict[str, float]:

@@ -63,6 +63,9 @@ def test_v2_hierarchy_controllers_are_enabled_and_limits_written(fake_v2, monkey
     assert sandbox.problems == {} and sandbox.missing == []
     assert set((grader / "cgroup.subtree_control").read_text().split()) == {
         "+memory", "+pids", "+cpu"}
+    # All submissions together weigh like one process per core, not like one process.
+    cores = os.cpu_count() or 1
+    assert (grader / "autograder-1-x" / "cpu.weight").read_text() == str(min(10_000, 100 * cores))
     group = sandbox.submission("submission-0", memory_mb=100, processes=7, cores=1.0)
     folder = grader / "autograder-1-x" / "submission-0"
     assert set(group.folders.values()) == {folder}
@@ -114,6 +117,8 @@ def test_v1_submission_cgroup_for_real_limits_counts_and_cleans_up():
                 assert (folder / "pids.max").read_text().strip() == "5"
             if hierarchies[controller].version == 1 and controller == "cpu":
                 assert (folder / "cpu.cfs_quota_us").read_text().strip() == "100000"
+                shares = (folder.parent / "cpu.shares").read_text().strip()
+                assert shares == str(1024 * (os.cpu_count() or 1))
         pid = os.fork()
         if pid == 0:  # joins, burns a little CPU, then exits
             try:

@@ -245,7 +245,26 @@ class SandboxCgroups:
                         "and hold no processes of its own)")
                     continue
             self.folders[controller] = folder
+        if "cpu" in self.folders:
+            self._weigh_like_processes(os.cpu_count() or 1)
         return self
+
+    def _weigh_like_processes(self, count: int) -> None:
+        """Gives the folder the CPU weight of `count` ordinary processes.
+
+        The scheduler shares the CPU among sibling groups, not processes: left at
+        the default weight, all submissions together would get the share of
+        one process of the machine, and a busy machine would slow grading more
+        than it slows anything else (scores do not change: limits count CPU time).
+        """
+        folder = self.folders["cpu"]
+        try:
+            if self.hierarchies["cpu"].version == 1:
+                _write(folder / "cpu.shares", str(1024 * count))
+            else:
+                _write(folder / "cpu.weight", str(min(10_000, 100 * count)))
+        except OSError:
+            pass
 
     @property
     def missing(self) -> list[str]:
