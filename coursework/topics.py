@@ -22,6 +22,9 @@ TOPICS: dict[str, str] = {
     "dropout_mlp": "coursework.dropout_mlp",
     "rnn_lm": "coursework.rnn_lm",
     "text_classification": "coursework.text_classification",
+    "conv_basics": "coursework.conv_basics",
+    "lenet": "coursework.lenet",
+    "lenet_classic": "coursework.lenet_classic",
 }
 """Topic name to lecture module."""
 

@@ -10,7 +10,11 @@ sections introduced by a banner::
 Its notebook is derived from its source, never edited by hand: the module
 docstring as Markdown, the imports, then for each banner a Markdown heading
 ("Setup", followed by the rest of the banner's text) and the section's code.
-The ``if __name__ == "__main__":`` block is left out. Two cells follow that
+The ``if __name__ == "__main__":`` block is left out. A section that defines
+functions named ``show_...`` taking no arguments (demonstrations that print
+what the section's code does) gets a cell calling each, after its code: the
+lecture module itself runs no TensorFlow when imported, which would fix the
+devices before a strategy could split the CPU. Two cells follow that
 train both implementations with the lecture's hyperparameters for only
 `QUICK_EPOCHS` epochs and show their training curves inline, drawn by
 `coursework.plotting`.
@@ -48,6 +52,9 @@ QUICK_EPOCHS = 2
 DATA_DIR_VARIABLE = "COURSEWORK_DATA_DIR"
 """Environment variable naming a folder of the lecture's data files."""
 
+DEMONSTRATION_PREFIX = "show_"
+"""A section's functions with this prefix and no arguments get a cell calling them."""
+
 _BANNER = re.compile(r"^# ?-{10,}\s*$")
 
 
@@ -75,6 +82,22 @@ class Section:
         """The short heading: the title up to its first colon ("Setup")."""
         head, colon, _ = self.title.partition(": ")
         return (head if colon and len(head) <= 40 else self.title).rstrip(".")
+
+    @property
+    def demonstrations(self) -> tuple[str, ...]:
+        """Names of the section's ``show_...`` functions that take no arguments, in order."""
+        try:
+            tree = ast.parse(self.code)
+        except SyntaxError:
+            return ()
+        return tuple(
+            node.name
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef)
+            and node.name.startswith(DEMONSTRATION_PREFIX)
+            and not (node.args.args or node.args.posonlyargs or node.args.kwonlyargs)
+            and not (node.args.vararg or node.args.kwarg)
+        )
 
     @property
     def text(self) -> str:
@@ -237,6 +260,9 @@ def lecture_notebook(topic: str, source: str):
         cells.append(markdown_cell(text, name))
         if section.code:
             cells.append(code_cell(section.code, f"{name}-code"))
+        for number, demo in enumerate(section.demonstrations, start=1):
+            demo_name = _unique(f"{name}-show" + (f"-{number}" if number > 1 else ""), used)
+            cells.append(code_cell(f"{demo}()", demo_name))
     settings = {"topic": topic, "variable": DATA_DIR_VARIABLE, "epochs": QUICK_EPOCHS}
     cells += [
         markdown_cell(TRAIN_TEXT.format(**settings), "train"),
