@@ -14,11 +14,11 @@ import pytest
 import tensorflow as tf
 from test_lecture_classification import synthetic_split, write_idx_folder
 
+from autograder.generate.lecture_notebooks import lecture_notebook, lecture_source
 from coursework import conv_basics, lenet, lenet_classic
 from coursework.classification import make_pipelines
 from coursework.cli import main
 from coursework.distribute import get_strategy
-from coursework.lecture_notebooks import lecture_notebook, lecture_source
 from coursework.topics import TOPICS, load_topic
 
 SMALL = {"epochs": 2, "batch_size": 32, "verbose": 0}
