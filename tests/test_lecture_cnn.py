@@ -161,7 +161,7 @@ def test_scratch_lenet_uses_tf_nn_pooling(monkeypatch):
 
 
 @pytest.mark.parametrize("lecture, impl", [(lenet, "scratch"), (lenet, "concise"),
-                                           (lenet_classic, "scratch"), (lenet_classic, "concise")])
+                                           (lenet_classic, "concise")])  # classic scratch: CLI test
 def test_one_epoch_under_two_replicas_drops_the_incomplete_batch(lecture, impl, small_data):
     # 400 examples in batches of 48: 8 complete batches, and 16 examples dropped under 2
     # replicas, since a replica without examples breaks Conv2D's gradient.
