@@ -142,7 +142,8 @@ def test_start_copies_an_assignment_and_never_overwrites(tmp_path, capsys):
     ).read_text()
 
     assert cli.main(["start", "linear_regresion", "--dir", str(work)]) == 2
-    assert "Known assignments: linear_regression" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "Known assignments: " in error and " linear_regression," in error
 
 
 def test_start_refuses_to_write_into_the_generated_folder(capsys):
