@@ -1,9 +1,27 @@
 """Check specifications: what is graded, with which inputs, and how outputs compare.
 
 An assignment's specification (one module per assignment in
-`autograder/specs/`) lists a `FunctionCheck` per graded function: its points,
-the seeded `Case`s it is called with, how the student's output is compared and
-the `Hint`s shown for common mistakes.
+`autograder/specs/`, defining ``SPEC``) lists a `FunctionCheck` per graded
+function. The spec API, in short (docs/authoring.md has the walk-through):
+
+* `Case`: one call (arguments, optional literal `expected`, `public`,
+  `raises` for inputs that must be rejected). `autograder.cases.standard_cases`
+  generates the usual ones (tf.Tensor float32, NumPy float64, a batch of one,
+  large magnitudes) from one function that draws the inputs.
+* `FunctionCheck`: points, cases, the comparison (`close_to`, or any
+  ``compare(got, expected, case) -> Problem | None``), hints, and the call's
+  time limit in seconds (`timeout`).
+* `Hint`: advice for a known mistake. ``Hint(message, like=wrong_function)``:
+  the grader runs `wrong_function` (the mistake, written as a student would)
+  on the case's inputs and shows the hint when the student's output matches
+  its output under the check's own comparison, or when both raised the same
+  exception type. ``Hint(message, when="kind")``: shown when the comparison's
+  `Problem` is of that kind (dotted kinds match by prefix), for property
+  checks that have no expected output. ``Hint(message, applies=predicate)`` is
+  the escape hatch: ``predicate(case, got, expected) -> bool`` on plain data.
+  A hint that raises is a grader error, reported, never silence.
+* `autograder.models.model_check`: a Keras model graded by layer structure,
+  logits, parameter count and a brief training whose recipe the spec gives.
 
 Everything here works on *plain data*: numpy arrays, Python numbers, strings,
 None, lists, tuples and dicts, exactly what comes back from the sandboxed
@@ -15,18 +33,64 @@ arrives as ``{"__unsupported__": type name}`` and fails the type check.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from autograder.sandbox import Call
+from autograder import feedback
+from autograder.feedback import describe, describe_argument, describe_inputs, is_unsupported
+from autograder.sandbox import Call, run_call
+
+__all__ = [
+    "NO_EXPECTED", "AssignmentSpec", "Case", "Comparison", "FunctionCheck", "Hint", "HintError",
+    "Mismatch", "Problem", "argument_array", "array_or_none", "as_array", "close_to",
+    "compare_values", "describe", "describe_argument", "describe_inputs", "is_unsupported",
+    "problem",
+]
 
 NO_EXPECTED = object()
 """Marks a case whose expected output is computed by running the reference solution."""
 
-Mismatch = str | None
-"""A comparison returns None when the output is right, else what is wrong, in words."""
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """What is wrong with an output, as data.
+
+    Attributes:
+        kind: A dotted name saying what kind of problem it is ("shape",
+            "dtype", "values", "layers.missing.Flatten", "dropout.not_rescaled");
+            hints select problems by kind, never by their wording.
+        facts: The facts the sentence is made of (plain values).
+        text: The sentence itself, for problems a spec words on its own;
+            built-in kinds are worded by `autograder.feedback`.
+    """
+
+    kind: str
+    facts: dict = dataclasses.field(default_factory=dict)
+    text: str | None = None
+
+    @property
+    def message(self) -> str:
+        """The sentence a student reads."""
+        return feedback.problem_sentence(self.kind, self.facts, self.text)
+
+    def is_a(self, kind: str) -> bool:
+        """Whether this problem is of `kind` or of a narrower kind ("layers" covers "layers.x")."""
+        return self.kind == kind or self.kind.startswith(kind + ".")
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def problem(kind: str, text: str | None = None, **facts: Any) -> Problem:
+    """A `Problem` of `kind`: built-in kinds take facts, a spec's own kinds a `text`."""
+    return Problem(kind, facts, text)
+
+
+Mismatch = Problem | None
+"""A comparison returns None when the output is right, else a `Problem`."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,14 +101,19 @@ class Case:
         name: What the case exercises, shown to students ("batch of one, float64").
         args: Positional arguments (plain data, or `Tensor`/`Variable` markers).
         kwargs: Keyword arguments.
-        expected: The expected output as plain data. Left out, it is computed
-            by the grader from the reference solution (hidden cases only).
+        expected: The expected output as plain data (NumPy scalars and arrays
+            welcome). Left out, it is computed by the grader from the reference
+            solution (hidden cases only).
         public: Whether ``autograder check`` runs this case for students; public
             cases need a literal `expected`, a property comparison or `raises`.
-        raises: The name of the exception the call must raise ("ValueError"),
-            for inputs the function must reject; None when it must return.
-            Such a case passes exactly when the call raises an exception of
-            that type name; it is never run on the reference solution.
+        options: Adapter options of this case only, added to the check's
+            (e.g. ``{"variants": [{}, {"seed": 2}]}``: call again as is, then
+            with ``seed=2``, and compare the list of outputs).
+        raises: The name of the exception type the call must raise
+            ("ValueError"), for inputs the function must reject; None when it
+            must return. Such a case passes exactly when the call raised an
+            exception of that type (or a subclass of a built-in one); it is
+            never run on the reference solution.
     """
 
     name: str
@@ -53,47 +122,69 @@ class Case:
     expected: Any = NO_EXPECTED
     public: bool = False
     raises: str | None = None
+    options: dict = dataclasses.field(default_factory=dict)
 
-    def raised_expected(self, error: str | None) -> bool:
-        """Whether an error summary ("ValueError: ...") is the exception this case wants.
 
-        Args:
-            error: The summary of what the call raised, type name first, as the
-                sandbox reports it (None when nothing was raised).
-        """
-        if self.raises is None or not error:
-            return False
-        name = error.split(":", 1)[0].split(" (", 1)[0].strip()
-        return name == self.raises
+class HintError(RuntimeError):
+    """A hint's own code failed: a bug in the spec, reported as a grader error."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Hint:
     """Advice shown when a failing output looks like a known mistake.
 
+    Give exactly one of `like`, `when` and `applies`.
+
     Attributes:
         message: What the student probably did and how to fix it.
-        applies: ``applies(case, got, expected) -> bool`` on plain data; it must
-            not raise on odd outputs (exceptions count as False).
-        on_error: Whether the hint is about calls that raised instead of
-            returning: then `applies` gets the error summary (a str such as
-            ``"InvalidArgumentError: ... (line 3)"``) as `got`.
+        like: The mistake as a function with the graded function's signature
+            (or a tuple of such functions, for one message). The grader runs
+            it on the case's inputs (same adapter as the student's call) and
+            the hint applies when the student's output equals its output under
+            the check's comparison, or when both raised the same exception type.
+        when: A `Problem` kind, or several: the hint applies when the
+            comparison's problem is of one of them (for property checks).
+        applies: ``applies(case, got, expected) -> bool`` on plain data (`got`
+            is None when the call raised).
     """
 
     message: str
-    applies: Callable[[Case, Any, Any], bool]
-    on_error: bool = False
+    like: Callable | tuple[Callable, ...] | None = None
+    when: str | tuple[str, ...] | None = None
+    applies: Callable[[Case, Any, Any], bool] | None = None
 
-    def matches(self, case: Case, got: Any, expected: Any) -> bool:
-        """Whether this hint applies, treating any exception as no."""
-        try:
-            return bool(self.applies(case, got, expected))
-        except Exception:  # noqa: BLE001 - the output may be anything
-            return False
+    def __post_init__(self):
+        given = [name for name in ("like", "when", "applies") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"Hint({self.message[:40]!r}...) needs exactly one of like=, when= or applies=; "
+                f"got {given or 'none'}"
+            )
+        if isinstance(self.when, str):
+            object.__setattr__(self, "when", (self.when,))
+        if callable(self.like):
+            object.__setattr__(self, "like", (self.like,))
+
+    @property
+    def name(self) -> str:
+        """A short name for listings: the wrong function's name, the kinds, or the message."""
+        if self.like is not None:
+            return "like=" + ", ".join(getattr(like, "__name__", "function") for like in self.like)
+        if self.when is not None:
+            return f"when={', '.join(self.when)}"
+        return self.message[:50]
 
 
 Comparison = Callable[[Any, Any, Case], Mismatch]
-"""``compare(got, expected, case)`` returning None or a description of the mismatch."""
+"""``compare(got, expected, case)`` returning None or a `Problem`."""
+
+
+@dataclasses.dataclass(frozen=True)
+class WrongOutput:
+    """What a `Hint.like` function gave on a case: a value, or the type of what it raised."""
+
+    value: Any = None
+    raised: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +194,8 @@ class FunctionCheck:
     Attributes:
         function: The function's name in the assignment.
         points: Points for the function; earned in proportion to the cases passed.
-        cases: Returns the function's cases (seeded, so always the same).
+        cases: The function's cases (seeded, so always the same): a sequence,
+            or a function returning one (evaluated when grading starts).
         compare: Compares the student's output with the expected one.
         adapter: How the sandbox calls the function and what it sends back
             ("value", "inplace", "iterate" or "keras_model").
@@ -113,33 +205,125 @@ class FunctionCheck:
         needs_reference: Whether hidden cases compare with the reference's
             output; property checks that only look at the student's output
             set this to False.
+        timeout: Seconds each call of this function may take (None: the
+            grader's ``--timeout``), for functions that train a model.
+        returns: The type names the function may return, as the sandbox
+            reports them (`autograder.sandbox.CallResult.returned_type`, e.g.
+            ``("float",)`` for "a Python float"); empty: any.
+        uses: Other graded functions this one is expected to call, so that a
+            failure they explain is reported as caused by them.
+        view: What of the adapter's output is compared and shown, e.g. the
+            updated parameters of an "inplace" call (``lambda out:
+            out["args"][0]``). A literal `Case.expected` is given as viewed.
     """
 
     function: str
     points: float
-    cases: Callable[[], Sequence[Case]]
+    cases: Callable[[], Sequence[Case]] | Sequence[Case]
     compare: Comparison
     adapter: str = "value"
     options: dict = dataclasses.field(default_factory=dict)
     hints: tuple[Hint, ...] = ()
     description: str = ""
     needs_reference: bool = True
+    timeout: float | None = None
+    returns: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
+    view: Callable[[Any], Any] | None = None
+
+    def __post_init__(self):
+        if not callable(self.cases):
+            frozen = tuple(self.cases)
+            object.__setattr__(self, "cases", lambda: frozen)
+        if self.timeout is not None and not self.timeout > 0:
+            raise ValueError(f"{self.function}: timeout must be positive, got {self.timeout!r}")
+        if not self.needs_reference and any(hint.like is not None for hint in self.hints):
+            raise ValueError(
+                f"{self.function}: Hint(like=...) compares with the wrong function's output, "
+                "which a property check (needs_reference=False) ignores; use when= instead"
+            )
+        object.__setattr__(self, "hints", tuple(self.hints))
+        object.__setattr__(self, "returns", tuple(self.returns))
+        object.__setattr__(self, "uses", tuple(self.uses))
 
     def call(self, case: Case) -> Call:
         """The sandbox call for `case`."""
-        return Call(self.function, case.args, dict(case.kwargs), self.adapter, dict(self.options))
+        return Call(self.function, case.args, dict(case.kwargs), self.adapter,
+                    {**self.options, **case.options}, self.timeout)
 
-    def hint_for(self, case: Case, got: Any, expected: Any, *, error: bool = False) -> str | None:
-        """The first hint that applies to a failing output, if any.
+    def compare_output(self, got: Any, expected: Any, case: Case) -> Mismatch:
+        """`compare`, with a plain string from an old-style comparison made a `Problem`."""
+        found = self.compare(got, expected, case)
+        if found is None or isinstance(found, Problem):
+            return found
+        return Problem("other", {}, str(found))
 
-        With `error`, `got` is the summary of the error the call raised, and
-        only the hints marked `Hint.on_error` are considered; otherwise only
-        the others.
+    def hint_for(
+        self, case: Case, got: Any, expected: Any, found: Problem | None = None,
+        raised: str | None = None,
+    ) -> str | None:
+        """The first hint that applies to a failing call, if any.
+
+        Args:
+            case: The case.
+            got: The student's output (None when the call raised).
+            expected: The expected output.
+            found: The problem the comparison (or the judge) found.
+            raised: The exception type the student's call raised, if it did.
+
+        Raises:
+            HintError: If a hint's own code fails (a bug in the spec).
         """
         for hint in self.hints:
-            if hint.on_error == error and hint.matches(case, got, expected):
-                return hint.message
+            try:
+                if self._hint_applies(hint, case, got, expected, found, raised):
+                    return hint.message
+            except HintError:
+                raise
+            except Exception as error:  # noqa: BLE001 - reported as the spec's bug
+                raise HintError(
+                    f"hint {hint.name!r} of {self.function} failed on case {case.name!r}: "
+                    f"{type(error).__name__}: {error}"
+                ) from error
         return None
+
+    def _hint_applies(self, hint: Hint, case: Case, got, expected, found, raised) -> bool:
+        if hint.when is not None:
+            return found is not None and any(found.is_a(kind) for kind in hint.when)
+        if hint.applies is not None:
+            return bool(hint.applies(case, got, expected))
+        for like in hint.like:
+            wrong = wrong_output(self, like, case)
+            if raised is not None or wrong.raised is not None:
+                if raised is not None and raised == wrong.raised:
+                    return True
+            elif self.compare_output(got, wrong.value, case) is None:
+                return True
+        return False
+
+
+_WRONG_OUTPUTS: dict[tuple[int, int, int], tuple[Callable, Case, WrongOutput]] = {}
+_WRONG_LOCK = threading.Lock()
+
+
+def wrong_output(check: FunctionCheck, like: Callable, case: Case) -> WrongOutput:
+    """What the mistake `like` gives on `case` (viewed), computed once per (mistake, case)."""
+    key = (id(check), id(like), id(case))
+    with _WRONG_LOCK:
+        cached = _WRONG_OUTPUTS.get(key)
+    if cached is not None and cached[0] is like and cached[1] is case:
+        return cached[2]
+    try:
+        value = run_call(like, check.call(case))
+    except Exception as error:  # noqa: BLE001 - the mistake may well raise
+        output = WrongOutput(raised=type(error).__name__)
+    else:
+        output = WrongOutput(value=check.view(value) if check.view else value)
+    with _WRONG_LOCK:
+        if len(_WRONG_OUTPUTS) > 10_000:
+            _WRONG_OUTPUTS.clear()
+        _WRONG_OUTPUTS[key] = (like, case, output)
+    return output
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,6 +343,11 @@ class AssignmentSpec:
         """Total points of the assignment."""
         return float(sum(check.points for check in self.checks))
 
+    @property
+    def functions(self) -> list[str]:
+        """The graded functions' names, in grading order."""
+        return [check.function for check in self.checks]
+
     def check(self, function: str) -> FunctionCheck:
         """The check of `function`.
 
@@ -169,58 +358,6 @@ class AssignmentSpec:
             if check.function == function:
                 return check
         raise ValueError(f"{function!r} is not a graded function of {self.name!r}.")
-
-
-# ---------------------------------------------------------------------------
-# Describing plain data for students.
-# ---------------------------------------------------------------------------
-def describe(value: Any, limit: int = 160) -> str:
-    """A short description of a plain value: arrays by dtype and shape, numbers as is."""
-    if isinstance(value, np.ndarray):
-        if value.size <= 6:
-            text = np.array2string(value, precision=6, separator=", ").replace("\n", "")
-            return f"{value.dtype} array {text}" if value.ndim else f"{value.dtype} {text}"
-        return f"{value.dtype} array of shape {value.shape}"
-    if is_unsupported(value):
-        return f"an object of type {value['__unsupported__']}"
-    if isinstance(value, tuple | list):
-        kind = "tuple" if isinstance(value, tuple) else "list"
-        inner = ", ".join(describe(item, 60) for item in value[:4])
-        more = ", ..." if len(value) > 4 else ""
-        text = f"{kind} of {len(value)}: ({inner}{more})"
-    elif isinstance(value, dict):
-        text = "dict with keys " + ", ".join(map(repr, list(value)[:8]))
-    else:
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def describe_inputs(case: Case) -> str:
-    """The inputs of a case by type, shape and dtype."""
-    parts = [describe_argument(value) for value in case.args]
-    parts += [f"{key}={describe_argument(value)}" for key, value in case.kwargs.items()]
-    return ", ".join(parts)
-
-
-def describe_argument(value: Any) -> str:
-    """Like `describe`, naming `Tensor` and `Variable` markers."""
-    from autograder.sandbox import Tensor, Variable
-
-    if isinstance(value, Tensor):
-        return f"tf.Tensor {value.array.dtype} {value.array.shape}"
-    if isinstance(value, Variable):
-        return f"tf.Variable {value.array.dtype} {value.array.shape}"
-    if isinstance(value, list | tuple) and any(isinstance(v, Tensor | Variable) for v in value):
-        kind = "tuple" if isinstance(value, tuple) else "list"
-        return f"{kind} [" + ", ".join(describe_argument(v) for v in value) + "]"
-    if isinstance(value, np.ndarray):
-        return f"numpy {value.dtype} {value.shape}"
-    return describe(value, 60)
-
-
-def is_unsupported(value: Any) -> bool:
-    """Whether the sandbox sent a placeholder for an object it could not convert."""
-    return isinstance(value, dict) and "__unsupported__" in value
 
 
 # ---------------------------------------------------------------------------
@@ -241,7 +378,7 @@ def compare_values(
     *,
     rtol: float = 1e-5,
     atol: float = 1e-6,
-    dtype: str = "float",
+    dtype: str = "same",
     path: str = "the result",
 ) -> Mismatch:
     """Compares an output with the expected plain value, structure first.
@@ -254,85 +391,77 @@ def compare_values(
         expected: The expected output.
         rtol: Relative tolerance for numbers.
         atol: Absolute tolerance for numbers.
-        dtype: "exact" (same dtype), "float" (any float for a float, any
-            integer for an integer) or "any".
+        dtype: "same" (a float result has the expected float dtype, an integer
+            result any integer dtype), "exact" (the very same dtype), "float"
+            (any float for a float, any integer for an integer) or "any".
         path: How to name the value in messages ("the result", "item 2").
 
     Returns:
-        None when equal within tolerance, else a sentence saying what differs.
+        None when equal within tolerance, else the `Problem`.
     """
     if is_unsupported(got):
-        return f"{path} is {describe(got)}, not a number, array or tensor"
+        return problem("unsupported", path=path, got=describe(got))
     if expected is None:
-        return None if got is None else f"{path} should be None, got {describe(got)}"
+        return None if got is None else problem("not_none", path=path, got=describe(got))
     if got is None:
-        return f"{path} is None; did you forget a return statement?"
+        return problem("none", path=path)
     if isinstance(expected, dict):
         if not isinstance(got, dict):
-            return f"{path} should be a dict, got {describe(got)}"
-        missing = [key for key in expected if key not in got]
-        extra = [key for key in got if key not in expected]
-        if missing or extra:
-            return f"{path} has keys {sorted(got)}, expected {sorted(expected)}"
+            return problem("type", path=path, wanted="a dict", got=describe(got))
+        if sorted(got) != sorted(expected):
+            return problem("keys", path=path, got=sorted(got), expected=sorted(expected))
         for key in expected:
-            problem = compare_values(
-                got[key], expected[key], rtol=rtol, atol=atol, dtype=dtype, path=f"{path}[{key!r}]"
-            )
-            if problem:
-                return problem
+            found = compare_values(got[key], expected[key], rtol=rtol, atol=atol, dtype=dtype,
+                                   path=f"{path}[{key!r}]")
+            if found:
+                return found
         return None
     if isinstance(expected, tuple | list):
         if not isinstance(got, tuple | list):
-            kind = type(expected).__name__
-            return f"{path} should be a {kind} of {len(expected)}, got {describe(got)}"
+            wanted = f"a {type(expected).__name__} of {len(expected)}"
+            return problem("type", path=path, wanted=wanted, got=describe(got))
         if len(got) != len(expected):
-            return f"{path} has {len(got)} items, expected {len(expected)}"
+            return problem("length", path=path, got=len(got), expected=len(expected))
         for index, (got_item, expected_item) in enumerate(zip(got, expected, strict=True)):
-            problem = compare_values(
-                got_item,
-                expected_item,
-                rtol=rtol,
-                atol=atol,
-                dtype=dtype,
-                path=f"item {index} of {path}",
-            )
-            if problem:
-                return problem
+            found = compare_values(got_item, expected_item, rtol=rtol, atol=atol, dtype=dtype,
+                                   path=f"item {index} of {path}")
+            if found:
+                return found
         return None
     if isinstance(expected, str):
-        return None if got == expected else f"{path} should be {expected!r}, got {describe(got)}"
+        if got == expected:
+            return None
+        return problem("values", path=path, got=describe(got), expected=repr(expected))
     expected_array, got_array = as_array(expected), as_array(got)
     if expected_array is None:
         raise TypeError(f"cannot compare with a {type(expected).__name__}")
     if got_array is None:
-        return f"{path} should be an array or number, got {describe(got)}"
+        return problem("type", path=path, wanted="an array or number", got=describe(got))
     if got_array.size == 0 and expected_array.size != 0:
-        return f"{path} is empty (shape {got_array.shape}), expected shape {expected_array.shape}"
+        return problem("empty", path=path, got=got_array.shape, expected=expected_array.shape)
     if got_array.shape != expected_array.shape:
-        return f"{path} has shape {got_array.shape}, expected {expected_array.shape}"
-    problem = _compare_dtypes(got_array.dtype, expected_array.dtype, dtype)
-    if problem:
-        return f"{path} has dtype {got_array.dtype}, expected {expected_array.dtype}"
-    if got_array.dtype.kind not in "biuf" or expected_array.dtype.kind not in "biuf":
-        if got_array.dtype.kind not in "biuf":
-            return f"{path} has dtype {got_array.dtype}, expected numbers"
+        return problem("shape", path=path, got=got_array.shape, expected=expected_array.shape)
+    if _dtypes_differ(got_array.dtype, expected_array.dtype, dtype):
+        return problem("dtype", path=path, got=str(got_array.dtype),
+                       expected=str(expected_array.dtype))
+    if got_array.dtype.kind not in "biuf":
+        return problem("not_numbers", path=path, got=str(got_array.dtype))
     got_values = got_array.astype(np.float64)
     expected_values = expected_array.astype(np.float64)
     if not np.all(np.isfinite(got_values) | ~np.isfinite(expected_values)):
-        return f"{path} contains inf or nan: {describe(got_array)}"
+        return problem("not_finite", path=path, got=describe(got_array))
     close = np.isclose(got_values, expected_values, rtol=rtol, atol=atol, equal_nan=True)
     if not np.all(close):
         index = tuple(int(i) for i in np.argwhere(~close)[0])
-        where = f" at index {index}" if index else ""
-        return (
-            f"{path} differs{where}: got {got_values[index]:.6g}, expected "
-            f"{expected_values[index]:.6g} ({int(np.sum(~close))} of {close.size} values differ, "
-            f"rtol={rtol:g}, atol={atol:g})"
+        return problem(
+            "values", path=path, index=index, got=f"{got_values[index]:.6g}",
+            expected=f"{expected_values[index]:.6g}", differ=int(np.sum(~close)),
+            size=int(close.size), rtol=rtol, atol=atol,
         )
     return None
 
 
-def _compare_dtypes(got: np.dtype, expected: np.dtype, mode: str) -> bool:
+def _dtypes_differ(got: np.dtype, expected: np.dtype, mode: str) -> bool:
     """True when the dtypes do not agree under `mode`."""
     if mode == "any":
         return False
@@ -340,18 +469,37 @@ def _compare_dtypes(got: np.dtype, expected: np.dtype, mode: str) -> bool:
         return got != expected
     float_kinds, int_kinds = "f", "biu"
     if expected.kind in float_kinds:
+        if mode == "same":
+            return got != expected
         return got.kind not in float_kinds
     if expected.kind in int_kinds:
         return got.kind not in int_kinds
     return False
 
 
-def close_to(*, rtol: float = 1e-5, atol: float = 1e-6, dtype: str = "float") -> Comparison:
-    """A comparison of the whole output against the expected one (see `compare_values`)."""
+def close_to(*, rtol: float = 1e-5, atol: float = 1e-6, dtype: str = "same",
+             float64: tuple[float, float] | None = None, scaled: bool = False) -> Comparison:
+    """A comparison of the whole output against the expected one (see `compare_values`).
+
+    Args:
+        rtol: Relative tolerance.
+        atol: Absolute tolerance.
+        dtype: How dtypes must agree (see `compare_values`).
+        float64: (rtol, atol) to use instead when the expected output is float64.
+        scaled: Multiply atol by the largest expected magnitude (at least 1),
+            for sums of many products whose rounding grows with their size.
+    """
 
     def compare(got: Any, expected: Any, case: Case) -> Mismatch:
         del case
-        return compare_values(got, expected, rtol=rtol, atol=atol, dtype=dtype)
+        tolerances = (rtol, atol)
+        wanted = as_array(expected)
+        if float64 is not None and wanted is not None and wanted.dtype == np.float64:
+            tolerances = float64
+        relative, absolute = tolerances
+        if scaled and wanted is not None and wanted.size and wanted.dtype.kind in "biuf":
+            absolute *= max(1.0, float(np.max(np.abs(wanted))))
+        return compare_values(got, expected, rtol=relative, atol=absolute, dtype=dtype)
 
     return compare
 

@@ -18,41 +18,66 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from autograder import feedback
 from autograder.checks import (
     NO_EXPECTED,
     AssignmentSpec,
     Case,
     FunctionCheck,
-    describe,
-    describe_inputs,
+    HintError,
+    Problem,
+    problem,
 )
+from autograder.feedback import describe, describe_inputs
 from autograder.sandbox import CallResult, Sandbox, run_call
+from autograder.sandbox.harness import run_call_typed
 from autograder.submissions import Submission, read_chunks
 
 PUBLIC_ONLY_NOTE = "public checks only"
 
+OUTCOME_STATUSES = ("passed", "failed", "raised", "missing", "timed_out", "crashed", "skipped")
+"""Every `CaseOutcome.status`: the output was right; it was wrong; the call raised;
+the function is not defined; it ran out of time; it took its process down; it
+was not run (the submission did not load, or ran out of time before)."""
+
+_RESULT_STATUSES = {"ok": "failed", "error": "raised", "missing": "missing",
+                    "timeout": "timed_out", "crashed": "crashed", "not_run": "skipped"}
+
 
 @dataclasses.dataclass
 class CaseOutcome:
-    """How one case went.
+    """How one case went, as data.
 
     Attributes:
         case: The case's name.
-        passed: Whether the output matched.
-        message: What went wrong, when it did.
+        status: One of `OUTCOME_STATUSES`.
+        message: What went wrong, when it did (from `autograder.feedback`).
         inputs: The inputs, described by type, shape and dtype.
         expected: The expected output, described (None for property checks).
         got: The student's output, described.
         hint: Advice for the mistake, when one was recognized.
+        problem_kind: The kind of the comparison's problem ("shape", "values", ...).
+        error_type: The exception's type name, when the call raised.
+        returned_type: The type name of what the call returned ("float",
+            "EagerTensor"), when it returned.
+        grader_error: A bug of the spec met on this case (a hint that raised).
     """
 
     case: str
-    passed: bool
+    status: str = "failed"
     message: str | None = None
     inputs: str = ""
     expected: str | None = None
     got: str | None = None
     hint: str | None = None
+    problem_kind: str | None = None
+    error_type: str | None = None
+    returned_type: str | None = None
+    grader_error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
 
     def details(self) -> list[tuple[str, str]]:
         """What a report shows of a failing case: (label, text) pairs in order."""
@@ -132,7 +157,8 @@ def expected_outputs(
             continue
         if reference is None:
             reference = importlib.import_module(f"solutions.{spec.name}")
-        expected.append(run_call(getattr(reference, check.function), check.call(case)))
+        output = run_call(getattr(reference, check.function), check.call(case))
+        expected.append(check.view(output) if check.view else output)
     return expected
 
 
@@ -141,67 +167,57 @@ def expected_outputs(
 # ---------------------------------------------------------------------------
 def judge(check: FunctionCheck, case: Case, expected: Any, result: CallResult) -> CaseOutcome:
     """Compares one call's result with its expected output."""
-    outcome = CaseOutcome(case=case.name, passed=False, inputs=describe_inputs(case))
+    outcome = CaseOutcome(
+        case=case.name, status=_RESULT_STATUSES.get(result.status, "crashed"),
+        inputs=describe_inputs(case), error_type=result.error_type,
+        returned_type=result.returned_type,
+    )
     if case.raises:
-        return _judge_raises(check, case, result, outcome)
-    if check.needs_reference or case.expected is not NO_EXPECTED:
+        outcome.expected = feedback.raises_phrase(case.raises)
+    elif check.needs_reference or case.expected is not NO_EXPECTED:
         outcome.expected = describe(expected)
+    if result.status == "error" and case.raises and result.error_type == case.raises:
+        outcome.status = "passed"
+        return outcome
     if result.status != "ok":
-        outcome.message = _failure_message(check, result)
-        if result.error and result.error.startswith("NotImplementedError"):
-            outcome.hint = (
-                f"Replace the `raise NotImplementedError` in {check.function} by your code."
-            )
-        elif result.status == "error" and result.error:
-            outcome.hint = check.hint_for(case, result.error, expected, error=True)
+        outcome.message = feedback.call_failure(check.function, result, case.raises)
+        if result.error_type == "NotImplementedError":
+            outcome.hint = feedback.not_implemented_hint(check.function)
+        elif result.status == "error":
+            kind = f"raised.{result.error_type}"
+            outcome.problem_kind = kind
+            _add_hint(outcome, check, case, None, expected, problem(kind), result.error_type)
         return outcome
-    outcome.got = describe(result.value)
+    got = check.view(result.value) if check.view else result.value
+    outcome.got = describe(got)
+    if case.raises:
+        found = problem("did_not_raise", function=check.function, wanted=case.raises,
+                        got=outcome.got)
+    elif check.returns and result.returned_type not in check.returns:
+        found = problem("returned_type", function=check.function,
+                        wanted=feedback.type_phrase(check.returns[0]),
+                        got=feedback.type_phrase(result.returned_type or "unknown"))
+    else:
+        try:
+            found = check.compare_output(got, expected, case)
+        except Exception as error:  # noqa: BLE001 - odd student output must not crash grading
+            found = problem("unchecked", error=f"{type(error).__name__}: {error}",
+                            got=outcome.got)
+    if found is None:
+        outcome.status = "passed"
+        return outcome
+    outcome.message, outcome.problem_kind = found.message, found.kind
+    _add_hint(outcome, check, case, got, expected, found, None)
+    return outcome
+
+
+def _add_hint(outcome: CaseOutcome, check: FunctionCheck, case: Case, got: Any, expected: Any,
+              found: Problem, raised: str | None) -> None:
     try:
-        problem = check.compare(result.value, expected, case)
-    except Exception as error:  # noqa: BLE001 - odd student output must not crash grading
-        problem = (
-            f"the output could not be checked ({type(error).__name__}: {error}); got {outcome.got}"
-        )
-    if problem is None:
-        outcome.passed = True
-        return outcome
-    outcome.message = problem
-    outcome.hint = check.hint_for(case, result.value, expected)
-    return outcome
-
-
-def _judge_raises(
-    check: FunctionCheck, case: Case, result: CallResult, outcome: CaseOutcome
-) -> CaseOutcome:
-    """Judges a case whose call must raise `case.raises`."""
-    outcome.expected = f"raises {case.raises}"
-    if result.status == "ok":
-        outcome.got = describe(result.value)
-        outcome.message = (
-            f"{check.function} should raise {case.raises} for these inputs, "
-            f"but it returned {outcome.got}"
-        )
-        outcome.hint = check.hint_for(case, result.value, None)
-        return outcome
-    if result.status == "error" and case.raised_expected(result.error):
-        outcome.passed = True
-        return outcome
-    outcome.message = _failure_message(check, result)
-    if result.status == "error":
-        outcome.message += f"; it should raise {case.raises}"
-    if result.error and result.error.startswith("NotImplementedError"):
-        outcome.hint = f"Replace the `raise NotImplementedError` in {check.function} by your code."
-    return outcome
-
-
-def _failure_message(check: FunctionCheck, result: CallResult) -> str:
-    if result.status == "timeout":
-        return f"{check.function} did not finish: {result.error or 'time limit reached'}"
-    if result.status == "not_run":
-        return f"{check.function} was not run: {result.error or 'the submission ran out of time'}"
-    if result.status == "crashed":
-        return f"{check.function} crashed the process: {result.error or 'unknown reason'}"
-    return f"{check.function} raised {result.error or 'an error'}"
+        outcome.hint = check.hint_for(case, got, expected, found, raised)
+    except HintError as error:
+        outcome.grader_error = str(error)
+        print(f"autograder: spec error: {error}", file=sys.stderr)
 
 
 def score_function(check: FunctionCheck, outcomes: list[CaseOutcome]) -> FunctionGrade:
@@ -340,10 +356,11 @@ def check_function_in_process(
     for (_, case), wanted in zip(pairs, expected, strict=True):
         start = time.perf_counter()
         try:
-            value = run_call(implementation, check.call(case))
-            result = CallResult(status="ok", value=value)
+            value, returned_type = run_call_typed(implementation, check.call(case))
+            result = CallResult(status="ok", value=value, returned_type=returned_type)
         except Exception as error:  # noqa: BLE001 - report the student's exception
-            result = CallResult(status="error", error=f"{type(error).__name__}: {error}")
+            result = CallResult(status="error", error=f"{type(error).__name__}: {error}",
+                                error_type=type(error).__name__)
         result.seconds = time.perf_counter() - start
         outcomes.append(judge(check, case, wanted, result))
     return score_function(check, outcomes)

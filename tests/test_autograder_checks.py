@@ -33,13 +33,21 @@ def test_equal_values_pass():
 )
 def test_mismatches_are_described(got, expected, message):
     problem = compare_values(got, expected)
-    assert problem is not None and message in problem
+    assert problem is not None and message in problem.message
 
 
 def test_tolerances_are_explicit():
     assert compare_values(np.array([1.0 + 1e-7]), np.array([1.0])) is None
     assert compare_values(np.array([1.001]), np.array([1.0]), rtol=1e-2) is None
-    assert "rtol=1e-05" in compare_values(np.array([1.001]), np.array([1.0]))
+    assert "rtol=1e-05" in compare_values(np.array([1.001]), np.array([1.0])).message
+
+
+def test_a_float_result_keeps_the_expected_dtype():
+    """A float32 result where float64 is expected fails by default ("same"); "float" allows it."""
+    expected = np.ones(2, np.float32)
+    assert compare_values(np.ones(2, np.float64), expected).kind == "dtype"
+    assert compare_values(np.ones(2, np.float64), expected, dtype="float") is None
+    assert compare_values(np.ones(2, np.int32), np.ones(2, np.int64)) is None
 
 
 def test_describe_is_short_for_large_arrays():

@@ -17,6 +17,7 @@ from conftest import REPO
 from autograder.checks import NO_EXPECTED, Case, FunctionCheck, Hint, close_to
 from autograder.cli import main
 from autograder.grading import check_function_in_process, expected_outputs, judge
+from autograder.models import blob_images
 from autograder.sandbox import CallResult
 from autograder.specs import load_spec
 from autograder.specs import mlp as mlp_spec
@@ -44,9 +45,10 @@ MLP_SCORES = {
     # rate 0, rate 1 and the two ValueError cases (3 * 4/9 = 1.33); relu and build_mlp right.
     "bob": 1 + 0 + 1.33 + 4,
     # carol: relu is abs (0 of 5) and mlp_forward uses it (0 of 5); dropout never checks the
-    # rate, failing the two ValueError cases (3 * 7/9 = 2.33); build_mlp ignores dropout,
-    # failing the case with dropout 0.5 (4 * 2/3 = 2.67).
-    "carol": 0 + 0 + 2.33 + 2.67,
+    # rate, failing the two ValueError cases, and ignores its seed, failing the case that calls
+    # it twice with seed 1 (3 * 6/9 = 2; 2.33 before seeds were checked); build_mlp ignores
+    # dropout, failing the case with dropout 0.5 (4 * 2/3 = 2.67).
+    "carol": 0 + 0 + 2 + 2.67,
     "reference": 10.0,  # solutions/mlp.py
     "stub": 0.0,  # assignments/mlp.py as released
 }
@@ -154,17 +156,19 @@ def test_points_and_public_cases():
 
 
 def test_training_images_are_seeded_and_balanced():
-    data = softmax_spec.training_images()
+    data = blob_images()
     assert data["x"].shape == (256, 28, 28) and data["x_eval"].shape == (128, 28, 28)
     assert np.bincount(data["y"]).tolist() == [26] * 6 + [25] * 4
-    softmax_spec.training_images.cache_clear()
-    assert np.array_equal(softmax_spec.training_images()["x_eval"], data["x_eval"])
+    blob_images.cache_clear()
+    assert np.array_equal(blob_images()["x_eval"], data["x_eval"])
     options = softmax_spec.BUILD_SOFTMAX_MODEL.options
     assert "y_eval" not in options["train"], "the held-out labels never reach student code"
+    assert options["train"]["optimizer"] == {"class_name": "Adam",
+                                             "config": {"learning_rate": 0.003}}
 
 
 def test_raising_cases_never_run_the_reference():
-    pairs = [(mlp_spec.DROPOUT, case) for case in mlp_spec.dropout_cases() if case.raises]
+    pairs = [(mlp_spec.DROPOUT, case) for case in mlp_spec.DROPOUT.cases() if case.raises]
     assert len(pairs) == 2
     assert expected_outputs(mlp_spec.SPEC, pairs) == [None, None]
 
@@ -176,10 +180,10 @@ def layer(class_name, params=0, **config):
 
 def summary(*layers, params, output, predictions=None):
     if predictions is None:
-        labels = softmax_spec.training_images()["y_eval"]
+        labels = blob_images()["y_eval"]
         predictions = np.eye(output[1], dtype=np.float32)[labels]
     return {"class": "Sequential", "layers": list(layers), "param_count": params,
-            "output_shape": list(output), "predictions": predictions}
+            "output_shape": list(output), "predictions": predictions, "compiled": False}
 
 
 def mlp_summary(hiddens=256, outputs=10, rate=None, *, params=None):
@@ -192,36 +196,51 @@ def mlp_summary(hiddens=256, outputs=10, rate=None, *, params=None):
     return summary(*layers, params=params, output=(2, outputs))
 
 
+def kind(check, got, case):
+    found = check.compare(got, None, case)
+    return found and found.kind
+
+
 def test_model_structure_checks():
-    compare_softmax, compare_mlp = softmax_spec.compare_softmax_model, mlp_spec.compare_mlp
+    softmax, mlp = softmax_spec.BUILD_SOFTMAX_MODEL, mlp_spec.BUILD_MLP
     default = Case("default")
-    softmax = summary(layer("Flatten"), layer("Dense", 7850, units=10, activation="linear"),
-                      params=7850, output=(2, 10))
-    assert compare_softmax(softmax, None, default) is None
-    assert compare_mlp(mlp_summary(), None, default) is None
+    model = summary(layer("Flatten"), layer("Dense", 7850, units=10, activation="linear"),
+                    params=7850, output=(2, 10))
+    assert kind(softmax, model, default) is None
+    assert kind(mlp, mlp_summary(), default) is None
     assert mlp_summary()["param_count"] == 203_530
-    assert compare_mlp(mlp_summary(64, 10, 0.5), None, Case("drop", (64, 10, 0.5))) is None
-    assert "1 Dropout layer" in compare_mlp(mlp_summary(64, 10), None, Case("d", (64, 10, 0.5)))
-    assert "no Dropout layer" in compare_mlp(mlp_summary(rate=0.0), None, default)
-    assert "rate 0.2" in compare_mlp(mlp_summary(64, 10, 0.2), None, Case("d", (64, 10, 0.5)))
-    assert "parameters" in compare_mlp(mlp_summary(params=1), None, default)
-    assert "[256, 10]" in compare_mlp(mlp_summary(128), None, default)
+    assert kind(mlp, mlp_summary(64, 10, 0.5), Case("drop", (64, 10, 0.5))) is None
+    assert kind(mlp, mlp_summary(64, 10), Case("d", (64, 10, 0.5))) == "layers.missing.Dropout"
+    assert kind(mlp, mlp_summary(rate=0.0), default) == "layers.extra.Dropout"
+    assert kind(mlp, mlp_summary(64, 10, 0.2), Case("d", (64, 10, 0.5))) == "layers.config.rate"
+    assert kind(mlp, mlp_summary(params=1), default) == "model.params"
+    found = mlp.compare(mlp_summary(128), None, default)
+    assert found.kind == "layers.config.units" and "[256, 10]" in found.message
     wrong = mlp_summary()
     wrong["layers"][-1]["config"]["activation"] = "softmax"
-    assert "logits" in compare_mlp(wrong, None, default)
-    hints = [mlp_spec.BUILD_MLP.hint_for(default, wrong, None)]
-    assert "without activation" in hints[0]
+    assert kind(mlp, wrong, default) == "model.logits"
+    assert "without activation" in mlp.hint_for(default, wrong, None, mlp.compare(wrong, None,
+                                                                                  default))
+    separate = summary(layer("InputLayer"), layer("Reshape"), layer("Dense", units=256),
+                       layer("ReLU"), layer("Dense", units=10), params=203_530, output=(2, 10))
+    assert kind(mlp, separate, default) is None, "Reshape flattens, ReLU folds into Dense"
+    flat = summary(layer("Dense", units=10), params=7850, output=(2, 28, 10))
+    assert kind(softmax, flat, default) == "layers.missing.Flatten"
 
 
 def test_model_accuracy_is_computed_from_the_predictions():
-    labels = softmax_spec.training_images()["y_eval"]
-    good = mlp_summary()
-    assert mlp_spec.compare_mlp(good, None, Case("default")) is None
+    labels = blob_images()["y_eval"]
+    mlp, default = mlp_spec.BUILD_MLP, Case("default")
     bad = mlp_summary()
     bad["predictions"] = np.eye(10, dtype=np.float32)[(labels + 1) % 10]
-    assert "accuracy of 0.00" in mlp_spec.compare_mlp(bad, None, Case("default"))
+    assert "accuracy of 0.00" in mlp.compare(bad, None, default).message
     bad["predictions"] = np.zeros((3, 10), np.float32)
-    assert "shape" in mlp_spec.compare_mlp(bad, None, Case("default"))
+    assert "shape" in mlp.compare(bad, None, default).message
+    failed = mlp_summary()
+    del failed["predictions"]
+    failed["training_error"] = {"type": "ValueError", "message": "bad shapes"}
+    found = mlp.compare(failed, None, default)
+    assert found.kind == "model.training" and "raised ValueError: bad shapes" in found.message
 
 
 def test_dropout_properties():
@@ -229,15 +248,33 @@ def test_dropout_properties():
     X = rng.uniform(1, 2, (100, 100)).astype(np.float32)
     case = Case("rate 0.3", (X, 0.3))
     keep = rng.random(X.shape) >= 0.3
-    compare = mlp_spec.compare_dropout
-    assert compare(np.where(keep, X / np.float32(0.7), 0), None, case) is None
-    assert "not rescaled" in compare(np.where(keep, X, 0), None, case)
-    assert "keep with probability rate" in compare(np.where(~keep, X / 0.7, 0), None, case)
-    assert "shape" in compare(X[:5], None, case)
-    assert compare(X, None, Case("rate 0", (X, 0.0))) is None
-    assert "inf or nan" in compare(np.full_like(X, np.inf), None, Case("rate 1", (X, 1.0)))
-    hint = mlp_spec.DROPOUT.hint_for(case, np.where(keep, X, 0), None)
-    assert "Divide the kept elements by 1 - rate" in hint
+    check = mlp_spec.DROPOUT
+    assert kind(check, np.where(keep, X / np.float32(0.7), 0), case) is None
+    assert kind(check, np.where(keep, X, 0), case) == "dropout.not_rescaled"
+    assert kind(check, np.where(~keep, X / np.float32(0.7), 0), case) == "dropout.swapped"
+    assert kind(check, X[:5], case) == "shape"
+    assert kind(check, np.where(keep, X / 0.7, 0).astype(np.float64), case) == "dtype"
+    assert kind(check, X, Case("rate 0", (X, 0.0))) is None
+    assert kind(check, np.full_like(X, np.inf), Case("rate 1", (X, 1.0))) == "dropout.rate_1"
+    columns = np.broadcast_to(keep[:1], X.shape)
+    assert kind(check, np.where(columns, X / np.float32(0.7), 0), case) == "dropout.shared_mask"
+    found = check.compare(np.where(keep, X, 0), None, case)
+    assert "Divide the kept elements by 1 - rate" in check.hint_for(case, None, None, found)
+
+
+def test_dropout_seeds_must_reproduce():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(1, 2, (100, 100)).astype(np.float32)
+    masks = [rng.random(X.shape) >= 0.5 for _ in range(2)]
+    out = [np.where(mask, X / np.float32(0.5), 0).astype(np.float32) for mask in masks]
+    case = Case("seeds", (X, 0.5), {"seed": 1}, options={"variants": [{}, {"seed": 2}]})
+    check = mlp_spec.DROPOUT
+    assert kind(check, [out[0], out[0], out[1]], case) is None
+    assert kind(check, [out[0], out[1], out[1]], case) == "dropout.seed_ignored"
+    assert kind(check, [out[0], out[0], out[0]], case) == "dropout.seed_fixed"
+    unseeded = Case("no seed", (X, 0.5), options={"variants": [{}]})
+    assert kind(check, [out[0], out[1]], unseeded) is None
+    assert kind(check, [out[0], out[0]], unseeded) == "dropout.seed_fixed"
 
 
 def test_softmax_tolerance_follows_the_logits_precision():
@@ -247,36 +284,51 @@ def test_softmax_tolerance_follows_the_logits_precision():
     assert softmax_spec.compare_softmax(np.exp(X - log_sum_exp), expected, case) is None
     small = Case("small", (np.zeros((1, 3), np.float32),))
     assert softmax_spec.compare_softmax(expected * 1.001, expected, small) is not None
+    assert softmax_spec.compare_softmax(expected.astype(np.float64), expected, small).kind == "dtype"
 
 
 def test_softmax_hints_on_outputs():
-    case = softmax_spec.softmax_cases()[0]
-    X = case.args[0].astype(np.float64)
-    by_columns = np.exp(X) / np.exp(X).sum(axis=0)
-    assert "columns sum to 1" in softmax_spec.SOFTMAX.hint_for(case, by_columns, case.expected)
+    check = softmax_spec.SOFTMAX
+    case = check.cases()[0]
+    X = case.args[0]
+    by_columns = (np.exp(X) / np.exp(X).sum(axis=0)).astype(np.float32)
+    found = check.compare(by_columns, case.expected, case)
+    assert "columns sum to 1" in check.hint_for(case, by_columns, case.expected, found)
     nan = np.full_like(case.expected, np.nan)
-    assert "Subtract each row's maximum" in softmax_spec.SOFTMAX.hint_for(case, nan, case.expected)
-    accuracy = softmax_spec.accuracy_cases()[0]
-    assert "number of correct" in softmax_spec.ACCURACY.hint_for(accuracy, 3.0, 0.75)
-    assert "one number" in softmax_spec.compare_accuracy(np.array([0.75]), 0.75, accuracy)
+    found = check.compare(nan, case.expected, case)
+    assert "Subtract each row's maximum" in check.hint_for(case, nan, case.expected, found)
+    accuracy = softmax_spec.ACCURACY
+    known = accuracy.cases()[0]
+    assert "number of correct" in accuracy.hint_for(known, 3.0, 0.75, None)
+
+
+def test_the_raising_softmax_without_keepdims_gets_its_hint():
+    check = softmax_spec.SOFTMAX
+    case = check.cases()[0]
+    result = CallResult("error", error="InvalidArgumentError: Incompatible shapes",
+                        error_type="InvalidArgumentError")
+    outcome = judge(check, case, case.expected, result)
+    assert outcome.status == "raised" and "keepdims=True" in outcome.hint
 
 
 # ---------------------------------------------------------------------------
-# The two small extensions of the check model.
+# Cases that must raise, and hints on raised exceptions.
 # ---------------------------------------------------------------------------
 RAISING = FunctionCheck(
     function="f", points=1, cases=lambda: [], compare=close_to(),
-    hints=(Hint("check the input", lambda case, got, expected: True),),
+    hints=(Hint("check the input", when="did_not_raise"),),
 )
 
 
 @pytest.mark.parametrize(
     "result, passed, message",
     [
-        (CallResult("error", error="ValueError: bad rate (line 3 of s.py)"), True, None),
-        (CallResult("error", error="ValueError"), True, None),
-        (CallResult("error", error="TypeError: nope"), False, "it should raise ValueError"),
-        (CallResult("error", error="Exception: ValueError: fake"), False, "should raise"),
+        (CallResult("error", error="ValueError: bad rate (line 3 of s.py)",
+                    error_type="ValueError"), True, None),
+        (CallResult("error", error="TypeError: nope", error_type="TypeError"), False,
+         "it should raise ValueError"),
+        (CallResult("error", error="ValueError: fake", error_type="Exception"), False,
+         "should raise"),
         (CallResult("ok", value=np.zeros(2)), False, "should raise ValueError for these inputs"),
         (CallResult("timeout", error="took longer than 1 s"), False, "did not finish"),
     ],
@@ -304,22 +356,25 @@ def test_raises_cases_work_in_process():
     assert not by_case["rate 1 returns zeros"]
 
 
-def test_error_hints_see_the_error_and_only_errors():
+def test_error_hints_match_the_exception_type_and_only_errors():
+    def shapes(X):
+        raise ValueError("incompatible")
+
     check = FunctionCheck(
         function="f", points=1, cases=lambda: [], compare=close_to(),
-        hints=(
-            Hint("on output", lambda case, got, expected: True),
-            Hint("shapes", lambda case, error, expected: "incompatible" in error, on_error=True),
-        ),
+        hints=(Hint("shapes", like=shapes), Hint("on output", applies=lambda *_: True)),
     )
     case = Case("c", (np.zeros(2),), expected=np.ones(2))
-    failed = judge(check, case, case.expected, CallResult("error", error="E: incompatible"))
-    assert failed.hint == "shapes"
-    other = judge(check, case, case.expected, CallResult("error", error="E: other"))
-    assert other.hint is None
+    failed = judge(check, case, case.expected,
+                   CallResult("error", error="ValueError: incompatible", error_type="ValueError"))
+    assert failed.hint == "shapes" and failed.status == "raised"
+    other = judge(check, case, case.expected,
+                  CallResult("error", error="KeyError: 1", error_type="KeyError"))
+    assert other.hint == "on output"
     wrong = judge(check, case, case.expected, CallResult("ok", value=np.zeros(2)))
-    assert wrong.hint == "on output"
-    stub = judge(check, case, case.expected, CallResult("error", error="NotImplementedError"))
+    assert wrong.hint == "on output" and wrong.status == "failed"
+    stub = judge(check, case, case.expected, CallResult(
+        "error", error="NotImplementedError", error_type="NotImplementedError"))
     assert "raise NotImplementedError" in stub.hint
 
 

@@ -163,10 +163,12 @@ def test_keras_model_adapter_summarises_and_trains(sandbox):
     train = {
         "x": rng.normal(size=(32, 4, 2)).astype("float32"), "y": rng.integers(0, 3, 32),
         "x_eval": rng.normal(size=(5, 4, 2)).astype("float32"), "epochs": 2, "batch_size": 8,
-        "learning_rate": 0.01, "loss": "sparse_categorical_crossentropy_from_logits", "seed": 1,
+        "optimizer": {"class_name": "Adam", "config": {"learning_rate": 0.01}},
+        "loss": {"class_name": "SparseCategoricalCrossentropy", "config": {"from_logits": True}},
+        "seed": 1,
     }
     build = Call("build_mlp", kwargs={"hidden": 16}, adapter="keras_model",
-                 options={"input_shape": [4, 2], "train": train}, timeout=5.0)
+                 options={"input_shape": [4, 2], "train": train}, timeout=60.0)
     run = good(sandbox, build, Call("not_a_model", adapter="keras_model",
                                     options={"input_shape": [4, 2]}))
     assert run.calls[0].status == "ok", run.calls[0]
@@ -233,7 +235,7 @@ def test_broken_chunks_are_reported_and_the_others_still_run(sandbox):
     assert run.load_errors[1] == "cell 3: NameError: name 'undefined_name' is not defined (line 3)"
     assert run.calls[0].value == 2
     assert run.calls[1].value == np.int32(7) and run.calls[1].value.dtype == np.int32
-    assert run.calls[2].status == "error"
+    assert run.calls[2].status == "missing"
     assert run.calls[2].error == "function 'never_defined' is not defined in the submission"
     assert run.calls[3].error == "function 'never' is not defined in the submission"
 
@@ -516,7 +518,7 @@ def test_fork_server_starts_once_and_children_start_fast(sandbox):
     started = time.monotonic()
     run = sandbox.run([Chunk("empty.py", "")], [Call("missing")] * 10)
     assert time.monotonic() - started < 5.0  # typically 0.05 s; generous for a busy machine
-    assert [call.status for call in run.calls] == ["error"] * 10
+    assert [call.status for call in run.calls] == ["missing"] * 10
 
 
 def test_close_leaves_no_process_behind(secret):

@@ -28,6 +28,7 @@ from autograder.sandbox.protocol import CallResult
 
 ERROR_LIMIT = 1000
 TRACEBACK_LIMIT = 4096
+NAME_LIMIT = 200
 MEMORY_POLL_SECONDS = 0.1
 KILL_WAIT_SECONDS = 10.0
 #: How much longer than its CPU-time limit a phase may take in wall-clock time
@@ -162,11 +163,13 @@ def _call_result(folder: int, index: int, limits: Limits) -> CallResult | None:
     if type(seconds) not in (int, float) or not 0 <= seconds < 1e7:
         seconds = 0.0
     if status == "ok":
-        return CallResult("ok", value=value, seconds=float(seconds))
-    if status == "error":
+        return CallResult("ok", value=value, seconds=float(seconds),
+                          returned_type=_text(fields.get("returned_type"), NAME_LIMIT))
+    if status in ("error", "missing"):
         return CallResult(
-            "error", error=_text(fields.get("error"), ERROR_LIMIT) or "failed",
+            status, error=_text(fields.get("error"), ERROR_LIMIT) or "failed",
             traceback=_text(fields.get("traceback"), TRACEBACK_LIMIT), seconds=float(seconds),
+            error_type=_text(fields.get("error_type"), NAME_LIMIT),
         )
     return CallResult("error", error="the result could not be read: unknown status")
 

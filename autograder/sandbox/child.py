@@ -35,7 +35,7 @@ import types
 from typing import NoReturn
 
 from autograder.sandbox import isolation, transport
-from autograder.sandbox.harness import AdapterError, Call, run_call
+from autograder.sandbox.harness import AdapterError, Call, run_call_typed, type_name
 from autograder.sandbox.output import CappedOutput, OutputBudget
 from autograder.sandbox.source import (
     StatementCompiler,
@@ -165,7 +165,8 @@ def _load(job: dict, namespace: dict, progress: Progress) -> list[str]:
 
 def _call(namespace: dict, call: Call, labels: list[str], memory_limit_mb: int) -> dict:
     started = time.perf_counter()
-    result = {"status": "error", "error": None, "traceback": None}
+    result = {"status": "error", "error": None, "traceback": None, "error_type": None,
+              "returned_type": None}
     value = None
     try:
         function = namespace.get(call.function)
@@ -177,16 +178,22 @@ def _call(namespace: dict, call: Call, labels: list[str], memory_limit_mb: int) 
             raise _MissingFunction(
                 f"{call.function!r} is not a function (it is a {type(function).__name__})"
             )
-        value = run_call(function, call)
+        value, result["returned_type"] = run_call_typed(function, call)
         result["status"] = "ok"
-    except (_MissingFunction, AdapterError) as error:
+    except _MissingFunction as error:
+        result["status"] = "missing"
         result["error"] = str(error)
+    except AdapterError as error:
+        result["error"] = str(error)
+        result["error_type"] = "AdapterError"
         result["traceback"] = describe_error(error, labels)[1]
     except MemoryError as error:
         summary, result["traceback"] = describe_error(error, labels)
         result["error"] = f"used more than {memory_limit_mb} MB of memory ({summary})"
+        result["error_type"] = "MemoryError"
     except BaseException as error:  # noqa: BLE001 - student code may raise anything
         result["error"], result["traceback"] = describe_error(error, labels)
+        result["error_type"] = type_name(error)
     result["seconds"] = time.perf_counter() - started
     return result | {"value": value}
 

@@ -16,7 +16,10 @@ so no student object is ever trusted or compared as such.
 
 *Adapters* say how a function is called and what is sent back:
 
-* ``"value"``: ``f(*args, **kwargs)``, its return value;
+* ``"value"``: ``f(*args, **kwargs)``, its return value; with
+  ``options["variants"]`` (a list of dicts), the list of the return values of
+  that call and of one more call per variant, its keyword arguments updated
+  with the variant (to check seeds: the same seed again, then another);
 * ``"inplace"``: ``{"return": ..., "args": [final value of each argument]}``
   (and ``"kwargs"`` when there are keyword arguments), to check in-place updates;
 * ``"iterate"``: the list of items of the returned iterable, at most
@@ -44,7 +47,6 @@ PLAIN_DTYPE_KINDS = "biufcUS"
 LAYER_CONFIG_KEYS = (
     "units", "activation", "rate", "use_bias", "filters", "kernel_size", "strides",
 )
-KERAS_LOSSES = ("sparse_categorical_crossentropy_from_logits",)
 
 
 @dataclass(frozen=True)
@@ -218,21 +220,40 @@ def _a_type(value: Any) -> str:
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
-def _call_value(function: Callable, call: Call) -> Any:
-    return to_plain(function(*materialize(call.args), **materialize(call.kwargs)))
+def type_name(value: Any) -> str:
+    """The name of `value`'s type, as results report it ("float", "EagerTensor")."""
+    try:
+        name = type(value).__name__
+    except Exception:  # noqa: BLE001 - a hostile metaclass
+        return "<unknown type>"
+    return name[:REPR_LIMIT] if type(name) is str else "<unknown type>"
 
 
-def _call_inplace(function: Callable, call: Call) -> dict:
+def _call_value(function: Callable, call: Call) -> tuple[Any, str]:
+    returned = function(*materialize(call.args), **materialize(call.kwargs))
+    variants = call.options.get("variants")
+    if variants is None:
+        return to_plain(returned), type_name(returned)
+    if type(variants) is not list or not all(type(item) is dict for item in variants):
+        raise ValueError("options['variants'] must be a list of dicts of keyword arguments")
+    outputs = [to_plain(returned)]
+    for changes in variants:
+        kwargs = {**call.kwargs, **changes}
+        outputs.append(to_plain(function(*materialize(call.args), **materialize(kwargs))))
+    return outputs, type_name(returned)
+
+
+def _call_inplace(function: Callable, call: Call) -> tuple[dict, str]:
     args = materialize(call.args)
     kwargs = materialize(call.kwargs)
     returned = function(*args, **kwargs)
     result = {"return": to_plain(returned), "args": [to_plain(arg) for arg in args]}
     if kwargs:
         result["kwargs"] = {key: to_plain(value) for key, value in kwargs.items()}
-    return result
+    return result, type_name(returned)
 
 
-def _call_iterate(function: Callable, call: Call) -> list:
+def _call_iterate(function: Callable, call: Call) -> tuple[list, str]:
     max_items = call.options.get("max_items", DEFAULT_MAX_ITEMS)
     if type(max_items) is not int or max_items < 0:
         raise ValueError(f"options['max_items'] must be an int >= 0, got {max_items!r}")
@@ -248,7 +269,7 @@ def _call_iterate(function: Callable, call: Call) -> list:
         if len(items) >= max_items:
             raise AdapterError(f"{call.function} yielded more than {max_items} items")
         items.append(to_plain(item))
-    return items
+    return items, type_name(returned)
 
 
 _NOT_JSON = object()
@@ -284,23 +305,63 @@ def _layer_summary(layer: Any) -> dict:
     }
 
 
+TRAIN_KEYS = ("x", "y", "x_eval", "epochs", "batch_size", "optimizer", "loss", "seed")
+MESSAGE_LIMIT = 2000
+
+
 def _train_options(options: dict) -> dict:
     train = options["train"]
     if type(train) is not dict:
         raise ValueError("options['train'] must be a dict")
-    required = ("x", "y", "x_eval", "epochs", "batch_size", "learning_rate", "loss", "seed")
-    missing = [key for key in required if key not in train]
+    missing = [key for key in TRAIN_KEYS if key not in train]
     if missing:
         raise ValueError(f"options['train'] lacks {', '.join(missing)}")
-    if train["loss"] not in KERAS_LOSSES:
-        raise ValueError(
-            f"options['train']['loss'] must be one of {', '.join(KERAS_LOSSES)}, "
-            f"got {train['loss']!r}"
-        )
+    for key in ("optimizer", "loss"):
+        value = train[key]
+        if type(value) is not dict or type(value.get("class_name")) is not str or type(
+            value.get("config", {})
+        ) is not dict:
+            raise ValueError(
+                f"options['train'][{key!r}] must be {{'class_name': str, 'config': dict}}"
+            )
     return train
 
 
-def _call_keras_model(function: Callable, call: Call) -> dict:
+def _keras_object(kind: Any, identifier: dict) -> Any:
+    """A Keras optimizer or loss from ``{"class_name": ..., "config": {...}}``."""
+    return kind.get({"class_name": identifier["class_name"],
+                     "config": dict(identifier.get("config", {}))})
+
+
+def _train(keras: Any, model: Any, train: dict) -> dict:
+    """Trains `model` as the recipe says; its predictions, or what training raised."""
+    try:
+        model.compile(optimizer=_keras_object(keras.optimizers, train["optimizer"]),
+                      loss=_keras_object(keras.losses, train["loss"]))
+    except (ValueError, TypeError) as error:  # the recipe itself is wrong: a grader error
+        raise ValueError(f"the training recipe is invalid: {error}") from error
+    try:
+        model.fit(
+            np.asarray(train["x"]), np.asarray(train["y"]),
+            epochs=int(train["epochs"]), batch_size=int(train["batch_size"]),
+            verbose=0, shuffle=True,
+        )
+        predictions = model.predict(np.asarray(train["x_eval"]), verbose=0)
+    except Exception as error:  # noqa: BLE001 - the student's model failed to train
+        return {"training_error": {"type": type(error).__name__,
+                                   "message": _message_text(error)}}
+    return {"predictions": to_plain(np.asarray(predictions))}
+
+
+def _message_text(error: BaseException) -> str:
+    try:
+        text = str(error)
+    except BaseException:  # noqa: BLE001 - a hostile __str__
+        return "<message unavailable>"
+    return text[:MESSAGE_LIMIT] if type(text) is str else "<message unavailable>"
+
+
+def _call_keras_model(function: Callable, call: Call) -> tuple[dict, str]:
     keras = _keras()
     options = call.options
     train = _train_options(options) if options.get("train") is not None else None
@@ -313,9 +374,11 @@ def _call_keras_model(function: Callable, call: Call) -> dict:
         )
     input_shape = options.get("input_shape")
     output_shape = None
+    compiled = bool(getattr(model, "compiled", False))  # as returned, before training
     if input_shape is not None:
         input_shape = [int(size) for size in input_shape]
-        output = model(np.zeros((2, *input_shape), dtype="float32"))
+        dtype = str(options.get("input_dtype", "float32"))
+        output = model(np.zeros((2, *input_shape), dtype=dtype))
         output_shape = [int(size) for size in output.shape]
     elif not model.built:
         raise ValueError(
@@ -326,21 +389,11 @@ def _call_keras_model(function: Callable, call: Call) -> dict:
         "layers": [_layer_summary(layer) for layer in model.layers],
         "param_count": int(model.count_params()),
         "output_shape": output_shape,
-        "compiled": bool(getattr(model, "compiled", False)),  # as returned, before training
+        "compiled": compiled,
     }
-    if train is not None:
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=float(train["learning_rate"])),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        )
-        model.fit(
-            np.asarray(train["x"]), np.asarray(train["y"]),
-            epochs=int(train["epochs"]), batch_size=int(train["batch_size"]),
-            verbose=0, shuffle=True,
-        )
-        predictions = model.predict(np.asarray(train["x_eval"]), verbose=0)
-        summary["predictions"] = to_plain(np.asarray(predictions))
-    return summary
+    if train is not None and not compiled:
+        summary.update(_train(keras, model, train))
+    return summary, type_name(model)
 
 
 _ADAPTER_FUNCTIONS = {
@@ -387,6 +440,15 @@ def run_call(function: Callable, call: Call) -> Any:
         AdapterError: If the result does not fit the adapter.
         ValueError: If `call` itself is malformed.
         Exception: Whatever `function` raises.
+    """
+    return run_call_typed(function, call)[0]
+
+
+def run_call_typed(function: Callable, call: Call) -> tuple[Any, str]:
+    """Like `run_call`, also returning the name of the returned object's type.
+
+    The type is that of what the function itself returned, before conversion
+    to plain data: "float" for a Python float, "EagerTensor" for a tensor.
     """
     check_call(call)
     return _ADAPTER_FUNCTIONS[call.adapter](function, call)

@@ -14,10 +14,10 @@ __all__ = [
     "Call", "CallResult", "Chunk", "STATUSES", "SubmissionRun", "Tensor", "Variable",
 ]
 
-#: Every `CallResult.status`: the function returned, raised (or is missing), ran
-#: out of time, took its process down, or was never started because the
-#: submission's time budget ran out.
-STATUSES = ("ok", "error", "timeout", "crashed", "not_run")
+#: Every `CallResult.status`: the function returned, raised, is not defined in
+#: the submission, ran out of time, took its process down, or was never started
+#: because the submission's time budget ran out.
+STATUSES = ("ok", "error", "missing", "timeout", "crashed", "not_run")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,11 @@ class CallResult:
             (line 12 of alice.py)"`` or ``"took longer than 10 s"``.
         traceback: Short traceback through the student's own code, if any.
         seconds: Time the call took.
+        error_type: The name of the exception's type when `status` is
+            ``"error"`` ("ValueError", "InvalidArgumentError").
+        returned_type: The name of the type of what the function returned,
+            before conversion to plain data ("float", "EagerTensor"), when
+            `status` is ``"ok"``.
     """
 
     status: str
@@ -53,6 +58,8 @@ class CallResult:
     error: str | None = None
     traceback: str | None = None
     seconds: float = 0.0
+    error_type: str | None = None
+    returned_type: str | None = None
 
 
 @dataclass

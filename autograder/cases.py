@@ -1,0 +1,111 @@
+"""The standard cases of a graded function, generated from one input drawer.
+
+Almost every array function is checked on the same kinds of input: a small
+known example (public), tf.Tensor float32 inputs, NumPy float64 inputs, a
+batch of one, and large magnitudes. `standard_cases` makes them from a
+function that draws the arguments::
+
+    def inputs(rng, n, scale):
+        return (rng.normal(size=(n, 5)) * scale,)
+
+    cases = standard_cases(inputs, seed=201, known=[Case(...)], large=1e4)
+
+The drawer returns the arguments with float64 NumPy arrays for real numbers
+and integer arrays for labels; each case converts them: float arrays to the
+case's float dtype, integer arrays to int32 (tensors) or int64 (NumPy), and
+wraps them as `Tensor` markers where the case is about tensors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograder.checks import Case
+from autograder.sandbox import Tensor, Variable
+
+Drawer = Callable[[np.random.Generator, int, float], tuple]
+"""``inputs(rng, n, scale) -> args``: n examples of magnitude about `scale`."""
+
+SEED_BASE = 20261123
+
+
+def rng_for(seed: int) -> np.random.Generator:
+    """The seeded generator of one function's cases."""
+    return np.random.default_rng([SEED_BASE, seed])
+
+
+def convert(value: Any, dtype: str, tensor: bool) -> Any:
+    """An argument with float arrays cast to `dtype`, optionally as `Tensor` markers."""
+    if isinstance(value, list | tuple):
+        items = [convert(item, dtype, tensor) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, Variable):
+        return Variable(convert(value.array, dtype, False))
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f":
+            array = value.astype(dtype)
+        elif value.dtype.kind in "iu":
+            array = value.astype(np.int32 if tensor else np.int64)
+        else:
+            array = value
+        return Tensor(array) if tensor else array
+    return value
+
+
+def standard_cases(
+    inputs: Drawer,
+    *,
+    seed: int,
+    known: Sequence[Case] = (),
+    batch: int = 8,
+    large: float | None = None,
+    one: bool = True,
+    kwargs: dict | None = None,
+    extra: Sequence[Case] = (),
+) -> Callable[[], list[Case]]:
+    """The cases of one function: `known`, then the generated ones, then `extra`.
+
+    Generated, with inputs drawn by `inputs` from a generator seeded by `seed`:
+
+    * "tf.Tensor float32 inputs, batch of `batch`";
+    * "NumPy float64 inputs, batch of `batch`";
+    * "batch of one" (tf.Tensor float32);
+    * "large magnitudes (`large`)" (tf.Tensor float32), when `large` is given.
+
+    Args:
+        inputs: Draws the arguments (see `Drawer`).
+        seed: Seed of this function's cases (unique within the assignment).
+        known: Hand-written cases, usually public with a literal `expected`.
+        batch: The number of examples of the generated cases.
+        large: The magnitude of the large-magnitude case; None leaves it out.
+        one: Whether to include the batch-of-one case.
+        kwargs: Keyword arguments of every generated case.
+        extra: More hand-written cases, after the generated ones.
+
+    Returns:
+        A function returning the cases (what `FunctionCheck.cases` takes).
+    """
+
+    def cases() -> list[Case]:
+        rng = rng_for(seed)
+        drawn = [
+            ("tf.Tensor float32 inputs", "float32", True, batch, 1.0),
+            ("NumPy float64 inputs", "float64", False, batch, 1.0),
+        ]
+        if one:
+            drawn.append(("batch of one, tf.Tensor float32", "float32", True, 1, 1.0))
+        if large is not None:
+            drawn.append((f"large magnitudes (about {large:g}), tf.Tensor float32", "float32",
+                          True, batch, float(large)))
+        generated = [
+            Case(name, convert(tuple(inputs(rng, n, scale)), dtype, tensor), dict(kwargs or {}))
+            for name, dtype, tensor, n, scale in drawn
+        ]
+        return [*known, *generated, *extra]
+
+    return cases

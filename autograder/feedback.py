@@ -1,0 +1,162 @@
+"""Every sentence a student or a TA reads, in one place.
+
+The grader decides with data (statuses, exception types, problem kinds,
+counts); this module turns that data into words. Reports (terminal, notebook,
+Markdown, Gradescope JSON, CSV summary) take their sentences from here and
+only arrange and escape them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+# ---------------------------------------------------------------------------
+# Describing plain data for students.
+# ---------------------------------------------------------------------------
+def describe(value: Any, limit: int = 160) -> str:
+    """A short description of a plain value: arrays by dtype and shape, numbers as is."""
+    if isinstance(value, np.ndarray | np.generic):
+        value = np.asarray(value)
+        if value.size <= 6:
+            text = np.array2string(value, precision=6, separator=", ").replace("\n", "")
+            return f"{value.dtype} array {text}" if value.ndim else f"{value.dtype} {text}"
+        return f"{value.dtype} array of shape {value.shape}"
+    if is_unsupported(value):
+        return f"an object of type {value['__unsupported__']}"
+    if isinstance(value, tuple | list):
+        kind = "tuple" if isinstance(value, tuple) else "list"
+        inner = ", ".join(describe(item, 60) for item in value[:4])
+        more = ", ..." if len(value) > 4 else ""
+        text = f"{kind} of {len(value)}: ({inner}{more})"
+    elif isinstance(value, dict):
+        text = "dict with keys " + ", ".join(map(repr, list(value)[:8]))
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe_inputs(case: Any) -> str:
+    """The inputs of a case by type, shape and dtype."""
+    parts = [describe_argument(value) for value in case.args]
+    parts += [f"{key}={describe_argument(value)}" for key, value in case.kwargs.items()]
+    return ", ".join(parts)
+
+
+def describe_argument(value: Any) -> str:
+    """Like `describe`, naming `Tensor` and `Variable` markers."""
+    from autograder.sandbox import Tensor, Variable
+
+    if isinstance(value, Tensor):
+        return f"tf.Tensor {value.array.dtype} {value.array.shape}"
+    if isinstance(value, Variable):
+        return f"tf.Variable {value.array.dtype} {value.array.shape}"
+    if isinstance(value, list | tuple) and any(isinstance(v, Tensor | Variable) for v in value):
+        kind = "tuple" if isinstance(value, tuple) else "list"
+        return f"{kind} [" + ", ".join(describe_argument(v) for v in value) + "]"
+    if isinstance(value, np.ndarray):
+        return f"numpy {value.dtype} {value.shape}"
+    return describe(value, 60)
+
+
+def is_unsupported(value: Any) -> bool:
+    """Whether the sandbox sent a placeholder for an object it could not convert."""
+    return isinstance(value, dict) and "__unsupported__" in value
+
+
+# ---------------------------------------------------------------------------
+# Problems found by comparisons (`autograder.checks.Problem`).
+# ---------------------------------------------------------------------------
+def _values_sentence(facts: dict) -> str:
+    index = facts.get("index") or ()
+    where = f" at index {index}" if index else ""
+    return (
+        f"{facts['path']} differs{where}: got {facts['got']}, expected {facts['expected']} "
+        f"({facts['differ']} of {facts['size']} values differ, rtol={facts['rtol']:g}, "
+        f"atol={facts['atol']:g})"
+    ) if "differ" in facts else f"{facts['path']} should be {facts['expected']}, got {facts['got']}"
+
+
+PROBLEM_SENTENCES = {
+    "unsupported": "{path} is {got}, not a number, array or tensor",
+    "not_none": "{path} should be None, got {got}",
+    "none": "{path} is None; did you forget a return statement?",
+    "type": "{path} should be {wanted}, got {got}",
+    "keys": "{path} has keys {got}, expected {expected}",
+    "length": "{path} has {got} items, expected {expected}",
+    "empty": "{path} is empty (shape {got}), expected shape {expected}",
+    "shape": "{path} has shape {got}, expected {expected}",
+    "dtype": "{path} has dtype {got}, expected {expected} (the dtype of the inputs)",
+    "not_numbers": "{path} has dtype {got}, expected numbers",
+    "not_finite": "{path} contains inf or nan: {got}",
+    "values": _values_sentence,
+    "returned_type": "{function} should return {wanted}; it returned {got}",
+    "did_not_raise": "{function} should raise {wanted} for these inputs, but it returned {got}",
+    "unchecked": "the output could not be checked ({error}); got {got}",
+}
+
+
+def problem_sentence(kind: str, facts: dict, text: str | None = None) -> str:
+    """The sentence for a problem: the spec's own `text`, else the built-in wording of `kind`."""
+    if text is not None:
+        return text
+    template = PROBLEM_SENTENCES.get(kind)
+    if template is None:
+        return f"{kind}: {facts}" if facts else kind
+    if callable(template):
+        return template(facts)
+    return template.format(**facts)
+
+
+def type_phrase(type_name: str) -> str:
+    """How a returned type reads in a sentence ("a Python float", "a tf.Tensor")."""
+    return TYPE_PHRASES.get(type_name, f"a {type_name}")
+
+
+TYPE_PHRASES = {
+    "float": "a Python float",
+    "int": "a Python int",
+    "bool": "a Python bool",
+    "NoneType": "None",
+    "ndarray": "a NumPy array",
+    "float64": "a NumPy float64",
+    "float32": "a NumPy float32",
+    "EagerTensor": "a tf.Tensor",
+    "Tensor": "a tf.Tensor",
+    "ResourceVariable": "a tf.Variable",
+    "list": "a list",
+    "tuple": "a tuple",
+    "dict": "a dict",
+}
+
+
+# ---------------------------------------------------------------------------
+# Calls that did not return.
+# ---------------------------------------------------------------------------
+def raises_phrase(exception: str) -> str:
+    """What a case that must raise expects."""
+    return f"raises {exception}"
+
+
+def call_failure(function: str, result: Any, raises: str | None = None) -> str:
+    """Why a call gave no output to compare (`result` is a `CallResult`)."""
+    status, error = result.status, result.error
+    if status == "timeout":
+        return f"{function} did not finish: {error or 'time limit reached'}"
+    if status == "not_run":
+        return f"{function} was not run: {error or 'the submission ran out of time'}"
+    if status == "crashed":
+        return f"{function} crashed the process: {error or 'unknown reason'}"
+    if status == "missing":
+        return f"{function} is not defined in your submission"
+    text = f"{function} raised {error or 'an error'}"
+    if raises:
+        text += f"; it should raise {raises}"
+    return text
+
+
+def not_implemented_hint(function: str) -> str:
+    """The hint for a function still raising the stub's NotImplementedError."""
+    return f"Replace the `raise NotImplementedError` in {function} by your code."

@@ -1,0 +1,134 @@
+"""The spec authoring API: Hint(like=...), standard cases, model expectations, time limits."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from autograder.cases import standard_cases
+from autograder.checks import Case, FunctionCheck, Hint, HintError, close_to
+from autograder.grading import judge
+from autograder.models import Layer, ModelExpectation, Recipe, blob_images, model_check
+from autograder.sandbox import CallResult, Tensor
+from autograder.specs import load_spec, spec_names
+
+
+def double(X):
+    return X * 2
+
+
+def doubled_check(**changes):
+    fields = dict(
+        function="double", points=1, compare=close_to(),
+        cases=standard_cases(lambda rng, n, scale: (rng.normal(size=(n, 3)) * scale,), seed=1,
+                             large=1e3, known=[Case("known", (np.ones(2, "f4"),),
+                                                    expected=np.full(2, 2.0, "f4"), public=True)]),
+        hints=(Hint("you added instead of multiplying", like=lambda X: X + 2),
+               Hint("the dtype changed", when="dtype")),
+    )
+    return FunctionCheck(**(fields | changes))
+
+
+def test_standard_cases_cover_the_usual_inputs():
+    cases = doubled_check().cases()
+    assert [case.name for case in cases] == [
+        "known", "tf.Tensor float32 inputs", "NumPy float64 inputs",
+        "batch of one, tf.Tensor float32", "large magnitudes (about 1000), tf.Tensor float32"]
+    tensor, numpy, one, large = (case.args[0] for case in cases[1:])
+    assert isinstance(tensor, Tensor) and tensor.array.dtype == np.float32
+    assert isinstance(numpy, np.ndarray) and numpy.dtype == np.float64
+    assert one.array.shape == (1, 3) and np.abs(large.array).max() > 100
+    assert np.array_equal(doubled_check().cases()[1].args[0].array, tensor.array), "seeded"
+
+
+def test_a_hint_like_a_wrong_function_fires_on_its_output():
+    check = doubled_check()
+    case = check.cases()[2]
+    X = case.args[0]
+    outcome = judge(check, case, X * 2, CallResult("ok", value=X + 2, returned_type="ndarray"))
+    assert outcome.status == "failed" and outcome.hint == "you added instead of multiplying"
+    outcome = judge(check, case, X * 2, CallResult("ok", value=X * 3))
+    assert outcome.hint is None
+    outcome = judge(check, case, X * 2, CallResult("ok", value=(X * 2).astype("f4")))
+    assert outcome.problem_kind == "dtype" and outcome.hint == "the dtype changed"
+
+
+def test_a_hint_that_raises_is_a_grader_error_not_silence():
+    def broken(case, got, expected):
+        raise KeyError("oops")
+
+    check = doubled_check(hints=(Hint("never", applies=broken),))
+    case = check.cases()[0]
+    with pytest.raises(HintError, match="oops"):
+        check.hint_for(case, np.zeros(2), case.expected, None)
+    outcome = judge(check, case, case.expected, CallResult("ok", value=np.zeros(2, "f4")))
+    assert outcome.grader_error and "oops" in outcome.grader_error
+
+
+def test_hints_are_declared_one_way():
+    with pytest.raises(ValueError, match="exactly one"):
+        Hint("both", like=double, when="dtype")
+    with pytest.raises(ValueError, match="property check"):
+        doubled_check(needs_reference=False)
+
+
+def test_time_limit_and_case_options_reach_the_call():
+    check = doubled_check(timeout=42.0)
+    call = check.call(Case("c", (1.0,), options={"variants": [{}]}))
+    assert call.timeout == 42.0 and call.options == {"variants": [{}]}
+    with pytest.raises(ValueError, match="timeout"):
+        doubled_check(timeout=0)
+
+
+def test_returned_type_is_checked_where_the_spec_states_it():
+    check = load_spec("softmax_regression").check("accuracy")
+    case = check.cases()[0]
+    as_tensor = judge(check, case, 0.75, CallResult("ok", value=np.array(0.75),
+                                                    returned_type="EagerTensor"))
+    assert as_tensor.status == "failed" and as_tensor.problem_kind == "returned_type"
+    assert "a Python float" in as_tensor.message and "a tf.Tensor" in as_tensor.message
+    as_float = judge(check, case, 0.75, CallResult("ok", value=0.75, returned_type="float"))
+    assert as_float.passed
+
+
+def test_a_recipe_is_data_the_sandbox_follows():
+    recipe = Recipe(data=blob_images, optimizer="SGD", optimizer_config={"learning_rate": 0.1},
+                    loss="SparseCategoricalCrossentropy", epochs=1, target=0.5)
+    check = model_check(
+        "build", points=1, arguments={"units": 10}, recipe=recipe,
+        expect=lambda units: ModelExpectation((Layer("Flatten"), Layer("Dense", units=units)),
+                                              output_shape=(units,), param_count=7850),
+        cases=[Case("default", (), public=True)], timeout=60)
+    train = check.options["train"]
+    assert train["optimizer"] == {"class_name": "SGD", "config": {"learning_rate": 0.1}}
+    assert train["epochs"] == 1 and check.timeout == 60 and "y_eval" not in train
+    from autograder.sandbox import run_call
+
+    def build(units=10):
+        import keras
+        return keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                                 keras.layers.Dense(units)])
+
+    output = run_call(build, check.call(check.cases()[0]))
+    assert output["predictions"].shape == (128, 10)
+    assert check.compare(output, None, check.cases()[0]) is None
+
+
+def test_every_spec_hint_is_declared_with_the_new_api():
+    for name in spec_names():
+        for check in load_spec(name).checks:
+            for hint in check.hints:
+                assert hint.like or hint.when or hint.applies, (name, check.function)
+
+
+def test_wrong_functions_run_on_every_case_without_grader_errors():
+    """Each like= mistake runs on each case; a mistake may raise (then it matches raises)."""
+    from autograder.checks import wrong_output
+
+    for name in spec_names():
+        for check in load_spec(name).checks:
+            for case in check.cases():
+                for hint in check.hints:
+                    for like in hint.like or ():
+                        output = wrong_output(check, like, case)
+                        assert output.raised is None or isinstance(output.raised, str)
+    assert tf.executing_eagerly()
