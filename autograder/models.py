@@ -359,7 +359,7 @@ def model_check(
     points: float,
     arguments: dict,
     expect: Callable[..., ModelExpectation],
-    cases: Sequence[Case],
+    cases: Sequence[Case] | Callable[[], Sequence[Case]],
     recipe: Recipe | None = IMAGE_RECIPE,
     input_shape: Sequence[int] = IMAGE_SHAPE,
     input_dtype: str = "float32",
@@ -390,7 +390,8 @@ def model_check(
     options = {"input_shape": [int(size) for size in input_shape], "input_dtype": input_dtype,
                "train": recipe.options() if recipe is not None else None}
     return FunctionCheck(
-        function=function, points=points, cases=tuple(cases), compare=compare,
+        function=function, points=points, cases=cases if callable(cases) else tuple(cases),
+        compare=compare,
         adapter="keras_model", options=options, needs_reference=False, hints=tuple(hints),
         description=description, timeout=timeout,
     )

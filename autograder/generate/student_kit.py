@@ -40,6 +40,8 @@ PACKAGES = ("coursework", "assignments", "autograder")
 LEFT_OUT = (("autograder", "generate"),)
 """Folders of the packages the kit does not ship (instructor-only code)."""
 SHIPPED_SUFFIXES = (".py", ".ipynb")
+CHECK_MAKERS = ("FunctionCheck", "model_check")
+"""The calls in a spec whose ``cases=`` are cut down to the public cases."""
 INSTRUCTOR_ONLY_DEPENDENCIES = ("nbgrader", "nbformat")
 
 KIT_README = """\
@@ -111,7 +113,7 @@ def public_spec_source(
         starts.append(starts[-1] + len(line))
     replacements = []
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and _callee(node.func) == "FunctionCheck"):
+        if not (isinstance(node, ast.Call) and _callee(node.func) in CHECK_MAKERS):
             continue
         keywords = {keyword.arg: keyword.value for keyword in node.keywords}
         function = _constant(keywords.get("function", node.args[0] if node.args else None))
