@@ -33,6 +33,7 @@ from autograder.sandbox import (
 )
 from autograder.sandbox.attempt import WALL_FACTOR, Progress, describe_status, parse_progress
 from autograder.sandbox.harness import to_plain
+from autograder.sandbox.isolation import LIMIT_FIELDS
 from autograder.sandbox.runner import UID_BASE, UID_SPAN
 from autograder.sandbox.source import strip_magics
 
@@ -391,6 +392,22 @@ def test_a_cpu_hog_is_held_to_one_core_and_leaves_nothing(sandbox):
     assert any("a CPU quota of 1 core(s)" in line for line in run.isolation)
     assert any(line.startswith("own cgroup, removed afterwards") for line in run.isolation)
     assert run.missing_limits == []
+
+
+def test_without_cgroups_the_missing_limits_are_named_and_cpu_time_still_counts(secret):
+    with Sandbox(hidden_paths=[secret], cgroups=False, case_timeout=CASE_TIMEOUT,
+                 memory_limit_mb=MEMORY_MB) as box:
+        run = box.run([Chunk("hostile.py", HOSTILE)], [Call("spin"), Call("identity", (3,))])
+    assert run.calls[0].status == "timeout"
+    assert run.calls[0].error in time_limit_errors(CASE_TIMEOUT)
+    assert run.calls[1].value == 3
+    assert {"memory_cgroup", "pids_cgroup", "cpu_quota", "cpu_accounting"} <= set(
+        run.missing_limits)
+    assert set(run.missing_limits) <= set(LIMIT_FIELDS)
+    assert run.isolation[-1] == "limits NOT in force: " + ", ".join(run.missing_limits)
+    if ROOT:  # the namespaces and the tmpfs do not need a cgroup
+        assert "pid_namespace" not in run.missing_limits
+        assert "work_folder_tmpfs" not in run.missing_limits
 
 
 @needs_root

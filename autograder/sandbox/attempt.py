@@ -267,7 +267,9 @@ class Watcher:
         self.limits = limits
         self.budget = budget
         self.cgroup = cgroup
+        self._owner = owner
         self._cpu_floor = 0.0
+        self._next_scan = 0.0
 
     def run(self, first_call: int, settled: set[int], calls: int, root_mode: bool) -> Outcome:
         """Starts the child, waits for it to end or kills it, and collects its results."""
@@ -288,6 +290,7 @@ class Watcher:
             except ForkServerError as error:
                 return Outcome("spawn_failed", message=str(error))
             owner = self.owner if self.owner.uid is not None else processes.Owner(session=pid)
+            self._owner = owner
             try:
                 outcome = self._watch(pid, descriptor, owner, phases, cpu_before)
             finally:
@@ -329,8 +332,12 @@ class Watcher:
     def _cpu(self) -> float:
         """CPU seconds the submission used so far (never decreasing)."""
         used = self.cgroup.cpu_seconds() if self.cgroup is not None else None
-        if used is None:
-            used = processes.cpu_seconds(self.owner) if self.owner.uid is not None else 0.0
+        if used is None:  # a scan of /proc: not at every poll
+            now, owner = time.monotonic(), self._owner
+            if now < self._next_scan or not (owner.uid or owner.session):
+                return self._cpu_floor
+            self._next_scan = now + MEMORY_POLL_SECONDS
+            used = processes.cpu_seconds(owner)
         self._cpu_floor = max(self._cpu_floor, used)
         return self._cpu_floor
 

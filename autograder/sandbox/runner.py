@@ -86,6 +86,9 @@ class Sandbox:
         poll_interval: Seconds between two looks at a running child.
         work_root: Folder for the work folders (default: the system's temporary folder).
         cpu_cores: The CPU quota of one submission, in cores (as root, with a cgroup).
+        cgroups: Whether to put each submission in a cgroup of its own (as root,
+            where the machine has them); without, memory is polled, CPU time read
+            from /proc, and the missing limits say so.
         wall_factor: How much longer than its CPU-time limit anything may take in
             wall-clock time.
 
@@ -108,6 +111,7 @@ class Sandbox:
         work_root: Path | None = None,
         cpu_cores: float = 1.0,
         wall_factor: float = WALL_FACTOR,
+        cgroups: bool = True,
     ):
         for name, value in (
             ("case_timeout", case_timeout), ("submission_timeout", submission_timeout),
@@ -137,6 +141,7 @@ class Sandbox:
         self.wall_factor = max(1.0, float(wall_factor))
         self.work_folder_mb = int(result_limit_mb) * 2 + WORK_FOLDER_EXTRA_MB
         self.root_mode = os.geteuid() == 0
+        self.use_cgroups = bool(cgroups)
         self.startup_seconds: float | None = None
         self.server_info: dict = {}
         self._lock = threading.Lock()
@@ -172,7 +177,7 @@ class Sandbox:
                 self._root = Path(tempfile.mkdtemp(prefix="autograder-sandbox-",
                                                    dir=self.work_root))
                 os.chmod(self._root, 0o711)
-            if self._cgroups is None and self.root_mode:
+            if self._cgroups is None and self.root_mode and self.use_cgroups:
                 cgroups = SandboxCgroups(folder_name(self._root.name.rsplit("-", 1)[-1]))
                 cgroups.sweep()
                 self._cgroups = cgroups.create()
