@@ -43,6 +43,9 @@ MAX_DEPTH = 200
 #: The largest JSON part of a message from a child (arrays travel as ``.npy``).
 JSON_LIMIT_BYTES = 2 * 2**20
 MAX_NODES = 1_000_000
+#: Bytes of a text file past the kept part whose characters are counted (the
+#: rest counts one character a byte: "roughly how many more").
+COUNT_LIMIT_BYTES = 1 << 24
 #: The largest ``.npy`` header read (NumPy writes them well under 1 KB).
 NPY_HEADER_LIMIT = 1 << 16
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -426,12 +429,10 @@ def read_text(folder: Path | int, filename: str, max_chars: int) -> tuple[str, i
         if len(text) <= max_chars and len(head) == info.st_size:
             return text, 0
         characters = _count_utf8_characters(head)
-        while True:
-            block = os.read(descriptor, 1 << 24)
-            if not block:
-                break
-            characters += _count_utf8_characters(block)
-        return text[:max_chars], max(characters - max_chars, 1)
+        block = os.read(descriptor, COUNT_LIMIT_BYTES)  # counted; the rest only measured
+        characters += _count_utf8_characters(block)
+        rest = max(0, os.fstat(descriptor).st_size - len(head) - len(block))
+        return text[:max_chars], max(characters + rest - max_chars, 1)
     except OSError:
         return "", 0
     finally:
