@@ -57,7 +57,7 @@ def build_course(root: Path, copies: int) -> Path:
 def grade_with_ours(course: Path, jobs: int) -> dict[str, float]:
     """Grades the course's submitted/ tree with our grader; returns its figures."""
     from autograder.grade_command import open_sandbox
-    from autograder.grading import grade_class
+    from autograder.grading import assignment_cases, expected_outputs, grade_class
     from autograder.specs import load_spec
     from autograder.submissions import find_submissions
 
@@ -69,6 +69,11 @@ def grade_with_ours(course: Path, jobs: int) -> dict[str, float]:
         cpu_start = _cpu_seconds() + _process_cpu_seconds(sandbox._server.pid)
         grades = grade_class(submissions, spec, sandbox, jobs=jobs)
         done = time.perf_counter()
+        # grade_class first computes the expected outputs (the reference, run in the
+        # grader): once per class, not per submission. Timed again here, warm, so
+        # the per-submission figure below subtracts at most what it cost.
+        expected_outputs(spec, assignment_cases(spec))
+        setup = time.perf_counter() - done
     # Once the sandbox is closed its fork server has been waited for: its CPU time,
     # and that of every child it reaped, is in this process's children's times.
     cpu = _cpu_seconds() - cpu_start
@@ -84,6 +89,9 @@ def grade_with_ours(course: Path, jobs: int) -> dict[str, float]:
     compute = statistics.mean(grade.compute_seconds for grade in grades)
     figures["core-seconds per submission (wall x jobs / submissions)"] = core_seconds
     figures["overhead per submission beyond student compute (s)"] = core_seconds - compute
+    figures["per-class set-up: expected outputs from the reference (s)"] = setup
+    figures["overhead per submission beyond student compute and the set-up (s)"] = (
+        (done - ready - setup) * jobs / len(grades) - compute)
     # The same in CPU time (grader, fork server and every child, without the server's
     # start-up): unlike wall time, it does not grow when the machine is busy.
     figures["CPU-seconds per submission, all processes"] = cpu / len(grades)
