@@ -231,3 +231,20 @@ def test_the_phase_clock_only_moves_forward_and_only_to_known_calls():
     assert phases.claimed(Progress("load", (0, 0, 0))) == 2
     assert phases.claimed(Progress("call", (4, 0, 0))) == 2  # settled, not run: ignored
     assert phases.claimed(Progress("done", (0, 0, 0))) == 4
+
+
+@pytest.mark.skipif(not ROOT, reason="mounting a tmpfs needs root")
+def test_work_folders_of_dead_graders_are_unmounted_and_deleted(tmp_path):
+    from autograder.sandbox import isolation
+    from autograder.sandbox.runner import _sweep_work_folders
+
+    dead = tmp_path / "autograder-sandbox-999999999-abc"
+    submission = dead / "submission-x"
+    submission.mkdir(parents=True)
+    isolation.mount("none", str(submission), "tmpfs", 0, "size=1m")
+    (submission / "left.txt").write_text("left behind")
+    alive = tmp_path / f"autograder-sandbox-{os.getpid()}-def"
+    alive.mkdir()
+    assert _sweep_work_folders(tmp_path) == [dead]
+    assert not dead.exists() and alive.is_dir()
+    assert str(submission) not in Path("/proc/self/mountinfo").read_text()

@@ -63,6 +63,38 @@ def _git_warnings(hidden: list[Path]) -> list[str]:
     return sorted(set(warnings))
 
 
+def _sweep_work_folders(work_root: Path) -> list[Path]:
+    """Unmounts and deletes the work folders of graders that died without cleaning up.
+
+    A sandbox's folder is named ``autograder-sandbox-PID-...``; its submissions'
+    tmpfs mounts stay behind if the grader is killed (SIGKILL, a reboot of a
+    container). Those of processes that no longer exist are removed.
+
+    Returns:
+        The folders removed.
+    """
+    removed = []
+    for folder in work_root.glob("autograder-sandbox-*-*"):
+        pid = folder.name.split("-")[2]
+        if not pid.isdigit() or Path(f"/proc/{pid}").exists() or not folder.is_dir():
+            continue
+        prefix = str(folder) + "/"
+        try:
+            with open("/proc/self/mountinfo") as mountinfo:
+                points = [line.split()[4] for line in mountinfo]
+        except OSError:
+            points = []
+        for point in sorted(points, reverse=True):
+            if point.startswith(prefix):
+                try:
+                    isolation.umount(point)
+                except OSError:
+                    pass
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 class Sandbox:
     """Runs student code in isolated, time- and memory-limited child processes.
 
@@ -174,7 +206,9 @@ class Sandbox:
             if self._server is not None and self._server.alive:
                 return self
             if self._root is None:
-                self._root = Path(tempfile.mkdtemp(prefix="autograder-sandbox-",
+                if self.root_mode:
+                    _sweep_work_folders(self.work_root)
+                self._root = Path(tempfile.mkdtemp(prefix=f"autograder-sandbox-{os.getpid()}-",
                                                    dir=self.work_root))
                 os.chmod(self._root, 0o711)
             if self._cgroups is None and self.root_mode and self.use_cgroups:
