@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autograder.escape import terminal_text
 from autograder.grade_command import open_sandbox
 from autograder.grading import SubmissionGrade, grade_class
 from autograder.specs import load_spec
@@ -55,6 +56,7 @@ def check_command(path: Path, assignment: str, *, timeout: float) -> int:
         FileNotFoundError: If `path` does not exist.
     """
     spec = load_spec(assignment)
+    path = path.resolve()  # the student's own file: a link to it is fine here
     if not path.is_file():
         raise FileNotFoundError(f"{str(path)!r} does not exist.")
     if path.suffix not in (".py", ".ipynb"):
@@ -64,5 +66,5 @@ def check_command(path: Path, assignment: str, *, timeout: float) -> int:
             [Submission(path.stem, path)], spec, sandbox, jobs=1, public_only=True
         )
     print(f"Public checks of {assignment} on {path}:\n")
-    print(format_report(grade))
+    print(terminal_text(format_report(grade)))  # the student's output and messages
     return 0 if all(f.passed and f.outcomes for f in grade.functions) else 1

@@ -28,7 +28,9 @@ from autograder.checks import (
     Problem,
     problem,
 )
+from autograder.escape import terminal_text
 from autograder.feedback import describe, describe_inputs
+from autograder.safe_read import UnreadableFile
 from autograder.sandbox import CallResult, Sandbox, run_call
 from autograder.sandbox.harness import run_call_typed
 from autograder.submissions import Submission, read_chunks
@@ -106,13 +108,20 @@ class FunctionGrade:
 
 @dataclasses.dataclass
 class SubmissionGrade:
-    """One student's grade with everything the reports need."""
+    """One student's grade with everything the reports need.
+
+    `problem` says why a submission could not be graded at all, and
+    `problem_reason` is its kind as a code (see `Submission.problem_reason`;
+    ``unreadable_notebook`` and ``no_code`` are added here).
+    """
 
     student: str
     source: str | None
     max_score: float
     functions: list[FunctionGrade] = dataclasses.field(default_factory=list)
     problem: str | None = None
+    problem_reason: str | None = None
+    timestamp: str = ""
     load_errors: list[str] = dataclasses.field(default_factory=list)
     output: str = ""
     notes: list[str] = dataclasses.field(default_factory=list)
@@ -243,18 +252,22 @@ def grade_submission(
         student=submission.student,
         source=str(submission.path) if submission.path else None,
         max_score=float(sum(check.points for check in _checks_in_order(pairs))),
+        timestamp=submission.timestamp,
     )
     results: list[CallResult | None] = [None] * len(pairs)
     if submission.problem:
-        grade.problem = submission.problem
+        grade.problem, grade.problem_reason = submission.problem, submission.problem_reason
     else:
         try:
-            chunks = read_chunks(submission.path)
-        except (OSError, ValueError) as error:
-            grade.problem = str(error)
+            chunks = read_chunks(submission.path, submission.root)
+        except UnreadableFile as error:
+            grade.problem, grade.problem_reason = str(error), error.reason
+        except ValueError as error:
+            grade.problem, grade.problem_reason = str(error), "unreadable_notebook"
         else:
             if not chunks:
                 grade.problem = f"{submission.path.name} contains no code"
+                grade.problem_reason = "no_code"
             else:
                 run = sandbox.run(chunks, [check.call(case) for check, case in pairs])
                 results = list(run.calls)
@@ -316,7 +329,9 @@ def grade_class(
         except Exception as error:  # noqa: BLE001 - a grader bug must not sink the class
             grade = SubmissionGrade(submission.student, str(submission.path), spec.max_score)
             grade.problem = f"internal grader error: {type(error).__name__}: {error}"
-            print(f"autograder: grading {submission.student} failed: {error!r}", file=sys.stderr)
+            grade.problem_reason = "grader_error"
+            name = terminal_text(submission.student, single_line=True)
+            print(f"autograder: grading {name} failed: {error!r}", file=sys.stderr)
             grade.functions = [score_function(check, []) for check in spec.checks]
         with lock:
             done += 1

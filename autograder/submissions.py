@@ -16,13 +16,20 @@ here executes student code: reading is all that happens in the grader process.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import os
 from pathlib import Path
 
 from autograder.cell_tags import CHECK_CELL_TAG
+from autograder.safe_read import UnreadableFile, check_entry, is_real_folder, read_file
 from autograder.sandbox import Chunk
 
 MAX_SOURCE_BYTES = 5_000_000
+MAX_TIMESTAMP_BYTES = 1_000
+SUBMISSION_SUFFIXES = (".py", ".ipynb")
+MAX_LISTED_FILES = 2_000
+"""Files looked at when saying what a folder without the assignment holds."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,26 +37,40 @@ class Submission:
     """One student's submission.
 
     Attributes:
-        student: The student's name (file or folder name).
-        path: The submitted file, or None when none was found.
+        student: The student's name (file or folder name), exactly.
+        path: The submitted file, or None when none can be graded.
         problem: Why the submission cannot be graded, if it cannot.
+        problem_reason: The kind of problem, as a code: a reason of
+            `autograder.safe_read.REASONS` (``symlink``, ``hard_link``, …) or
+            ``no_file`` when the folder holds no file for the assignment.
+        root: The submissions folder the file was found in: no folder between
+            it and the file may be a link. None for a file a student names
+            on the command line.
+        timestamp: nbgrader's ``timestamp.txt`` beside the notebook, if any.
     """
 
     student: str
     path: Path | None
     problem: str | None = None
+    problem_reason: str | None = None
+    root: Path | None = None
+    timestamp: str = ""
 
 
 def find_submissions(root: str | Path, assignment: str) -> list[Submission]:
     """Lists every student's submission under `root`, sorted by student.
 
+    Only regular files and real folders count. A symbolic link (to a file or
+    to a folder), a file with several hard links, a FIFO or a device is
+    never followed or opened: its student is listed with the problem.
+
     Args:
-        root: The submissions folder.
+        root: The submissions folder (it may itself be a link).
         assignment: The assignment's name (``linear_regression``).
 
     Returns:
-        One `Submission` per student; students whose folder holds no file for
-        the assignment are listed with a `problem`, so they still get a row.
+        One `Submission` per student; students whose entry cannot be graded
+        are listed with a `problem`, so they still get a row.
 
     Raises:
         FileNotFoundError: If `root` is not a folder.
@@ -60,51 +81,128 @@ def find_submissions(root: str | Path, assignment: str) -> list[Submission]:
     if (root / "submitted").is_dir():  # an nbgrader course folder
         root = root / "submitted"
     found: dict[str, Submission] = {}
-    for entry in sorted(root.iterdir()):
-        if entry.name.startswith((".", "_")):
+    with os.scandir(root) as scan:
+        entries = sorted(scan, key=lambda entry: entry.name)
+    for entry in entries:
+        name, path = entry.name, Path(entry.path)
+        if name.startswith((".", "_")):
             continue
-        if entry.is_dir():
-            found[entry.name] = _from_folder(entry, assignment)
-        elif entry.suffix in (".py", ".ipynb") and entry.stem not in found:
-            found[entry.stem] = Submission(entry.stem, entry)
+        is_file_name = path.suffix in SUBMISSION_SUFFIXES
+        student = path.stem if is_file_name else name
+        if entry.is_symlink():
+            if (is_file_name or entry.is_dir()) and student not in found:
+                found[student] = _refused(student, UnreadableFile("symlink", path), root)
+        elif entry.is_dir(follow_symlinks=False):
+            found[name] = _from_folder(root, path, assignment)
+        elif is_file_name and student not in found:
+            found[student] = _checked(student, path, root)
     return [found[student] for student in sorted(found)]
 
 
-def _from_folder(folder: Path, assignment: str) -> Submission:
+def _refused(student: str, error: UnreadableFile, root: Path) -> Submission:
+    return Submission(student, None, str(error), error.reason, root)
+
+
+def _checked(student: str, path: Path, root: Path, timestamp: str = "") -> Submission:
+    """The submission of `path` if it is a regular file with one link, else its refusal."""
+    try:
+        check_entry(path)
+    except UnreadableFile as error:
+        return dataclasses.replace(_refused(student, error, root), timestamp=timestamp)
+    return Submission(student, path, root=root, timestamp=timestamp)
+
+
+def _from_folder(root: Path, folder: Path, assignment: str) -> Submission:
+    inner = folder / assignment  # nbgrader's submitted/STUDENT/ASSIGNMENT/
     candidates = [
         folder / f"{assignment}.py",
         folder / f"{assignment}.ipynb",
-        folder / assignment / f"{assignment}.ipynb",
-        folder / assignment / f"{assignment}.py",
+        inner / f"{assignment}.ipynb",
+        inner / f"{assignment}.py",
     ]
+    if os.path.lexists(inner) and not is_real_folder(inner):
+        candidates = candidates[:2] + [inner]  # a link or file where the folder should be
     for candidate in candidates:
-        if candidate.is_file():
-            return Submission(folder.name, candidate)
-    others = sorted(p.name for p in folder.rglob("*") if p.suffix in (".py", ".ipynb"))
+        if not os.path.lexists(candidate):
+            continue
+        timestamp = read_timestamp(root, candidate.parent) if candidate.parent == inner else ""
+        return _checked(folder.name, candidate, root, timestamp)
+    others = _submission_files(folder)
     seen = f" (found: {', '.join(others[:5])})" if others else ""
     return Submission(
         folder.name,
         None,
         f"no {assignment}.py or {assignment}.ipynb in {folder.name}/{seen}",
+        "no_file",
+        root,
     )
 
 
-def read_chunks(path: Path) -> list[Chunk]:
+def _submission_files(folder: Path) -> list[str]:
+    """Names of the .py and .ipynb files under `folder`, without following links."""
+    names, looked_at = [], 0
+    for _, folders, files in os.walk(folder, followlinks=False):
+        folders.sort()
+        for name in sorted(files):
+            looked_at += 1
+            if Path(name).suffix in SUBMISSION_SUFFIXES:
+                names.append(name)
+        if looked_at > MAX_LISTED_FILES:
+            break
+    return sorted(names)
+
+
+def read_timestamp(root: Path, folder: Path) -> str:
+    """The first line of nbgrader's ``timestamp.txt`` in `folder`, or "".
+
+    The file is read like a submission: a link, a FIFO or a large file gives "".
+    """
+    try:
+        data = read_file(folder / "timestamp.txt", limit=MAX_TIMESTAMP_BYTES, root=root)
+    except UnreadableFile:
+        return ""
+    lines = data.decode("utf-8", errors="replace").strip().splitlines()
+    return lines[0].strip()[:64] if lines else ""
+
+
+def submission_fingerprint(submission: Submission) -> str:
+    """What identifies the submitted contents: their SHA-256, or why there are none.
+
+    A grade kept from an earlier run is reused only while this is unchanged.
+    """
+    if submission.path is None:
+        return f"problem:{submission.problem_reason}"
+    try:
+        data = read_file(submission.path, limit=MAX_SOURCE_BYTES, root=submission.root,
+                         allow_hard_links=submission.root is None)
+    except UnreadableFile as error:
+        return f"refused:{error.reason}"
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def read_chunks(path: Path, root: Path | None = None) -> list[Chunk]:
     """Reads the code of a submitted file as chunks to execute in order.
+
+    The file is read with `autograder.safe_read.read_file`: never through a
+    link, never a FIFO or device, never more than `MAX_SOURCE_BYTES`.
 
     Args:
         path: A ``.py`` file (one chunk) or a ``.ipynb`` notebook (a chunk per
             non-empty code cell, labelled ``cell N``).
+        root: The submissions folder `path` was found in; then no folder on
+            the way may be a link and the file must have a single hard link.
+            Without it (a student's own file on the command line), only the
+            file itself must not be a link.
 
     Returns:
         The chunks.
 
     Raises:
-        ValueError: If the file is too large, not UTF-8 text, or not a notebook.
+        UnreadableFile: If the file is refused (a link, not a regular file,
+            too large); it is a `ValueError`, with a `reason` code.
+        ValueError: If the file is not a notebook.
     """
-    data = path.read_bytes()
-    if len(data) > MAX_SOURCE_BYTES:
-        raise ValueError(f"{path.name} is {len(data):,} bytes; the limit is {MAX_SOURCE_BYTES:,}.")
+    data = read_file(path, limit=MAX_SOURCE_BYTES, root=root, allow_hard_links=root is None)
     text = data.decode("utf-8", errors="replace")
     if path.suffix == ".py":
         return [Chunk(path.name, text)]
