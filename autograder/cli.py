@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="columns",
         help="grades.csv columns: one per graded function (default), or those of `nbgrader export`",
     )
+    grade.add_argument(
+        "--regrade",
+        action="store_true",
+        help="grade every student again, even those an earlier run into --out already graded",
+    )
     check = commands.add_parser(
         "check",
         help="run the public checks on your own file (students)",
@@ -183,6 +188,7 @@ def run_grade(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         timeout=args.timeout,
         csv_format=args.format,
+        regrade=args.regrade,
     )
 
 

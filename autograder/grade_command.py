@@ -4,6 +4,12 @@ The stages are: find the submissions (`autograder.submissions`), compute the
 expected outputs and run every submission isolated, several at once
 (`autograder.grading`, `autograder.sandbox`), then write the gradebook, results
 and feedback (`autograder.report`).
+
+Nothing is lost when a run is killed: each student's reports are written as
+soon as the student is graded, and a run started again into the same output
+folder keeps every grade whose submission and settings are unchanged
+(`autograder.output_folder`), grading only the others (``--regrade`` grades
+everyone again). The gradebook is the same as an uninterrupted run's.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ from pathlib import Path
 
 from autograder.checks import AssignmentSpec
 from autograder.class_report import write_class_report
+from autograder.escape import terminal_text
 from autograder.grading import SubmissionGrade, assignment_cases, grade_class
 from autograder.layout import solutions_dir
-from autograder.report import summary_table, write_reports
+from autograder.output_folder import load_grade, save_grade, student_folders, write_atomic
+from autograder.report import CSV_FORMATS, gradebook, summary_table, write_student_reports
 from autograder.sandbox import Sandbox
 from autograder.specs import load_spec
-from autograder.submissions import find_submissions
+from autograder.submissions import Submission, find_submissions, submission_fingerprint
 
 
 def submission_timeout(case_timeout: float, calls: int) -> float:
@@ -80,7 +88,8 @@ class ProgressBar:
         elapsed = time.perf_counter() - self.start
         line = (
             f"[{bar}] {done}/{total} graded, {elapsed:.1f} s "
-            f"(last: {grade.student} {grade.score:g}/{grade.max_score:g})"
+            f"(last: {terminal_text(grade.student, single_line=True)} "
+            f"{grade.score:g}/{grade.max_score:g})"
         )
         if self.interactive:
             print(
@@ -101,8 +110,12 @@ def grade_command(
     jobs: int,
     timeout: float,
     csv_format: str = "columns",
+    regrade: bool = False,
 ) -> int:
     """Grades every submission under `submissions_root` into `out`.
+
+    Students already graded into `out` by an earlier (perhaps killed) run, with
+    the same submission and settings, keep their grade unless `regrade`.
 
     Returns:
         0 once grading completed, whatever the students scored.
@@ -117,21 +130,49 @@ def grade_command(
         raise ValueError(f"--jobs must be at least 1, got {jobs}.")
     if timeout <= 0:
         raise ValueError(f"--timeout must be positive, got {timeout}.")
+    if csv_format not in CSV_FORMATS:
+        raise ValueError(f"Unknown format {csv_format!r}; use one of {', '.join(CSV_FORMATS)}.")
     submissions = find_submissions(submissions_root, assignment)
     root, out = submissions_root.resolve(), out.resolve()
     if out == root or root in out.parents:
         raise ValueError(f"--out {str(out)!r} is inside the submissions folder; choose another.")
     if not submissions:
         raise ValueError(f"No submissions found in {str(submissions_root)!r}.")
+    out.mkdir(parents=True, exist_ok=True)
+    folders = student_folders(submission.student for submission in submissions)
+    fingerprints = {
+        submission.student: grading_fingerprint(submission, spec, timeout)
+        for submission in submissions
+    }
+    kept: dict[str, SubmissionGrade] = {}
+    if not regrade:
+        for submission in submissions:
+            student = submission.student
+            grade = load_grade(out / folders[student], student, fingerprints[student])
+            if grade is not None:
+                kept[student] = grade
+    todo = [submission for submission in submissions if submission.student not in kept]
     print(
-        f"Grading {len(submissions)} submission(s) of {assignment} with {jobs} worker(s)...",
+        f"Grading {len(todo)} submission(s) of {assignment} with {jobs} worker(s)"
+        + (f"; {len(kept)} already graded in {out} are kept (--regrade grades them again)"
+           if kept else "") + "...",
         file=sys.stderr,
     )
-    with open_sandbox(spec, timeout=timeout, hidden=[root, out]) as sandbox:
-        grades = grade_class(
-            submissions, spec, sandbox, jobs=jobs, on_done=ProgressBar(len(submissions))
-        )
-    write_reports(grades, spec, out, csv_format)
+    progress = ProgressBar(len(todo))
+
+    def on_done(grade: SubmissionGrade, done: int, total: int) -> None:
+        folder = out / folders[grade.student]
+        write_student_reports(grade, spec, folder)
+        save_grade(folder, grade, fingerprints[grade.student])  # last: marks it complete
+        progress(grade, done, total)
+
+    graded: dict[str, SubmissionGrade] = dict(kept)
+    if todo:
+        with open_sandbox(spec, timeout=timeout, hidden=[root, out]) as sandbox:
+            for grade in grade_class(todo, spec, sandbox, jobs=jobs, on_done=on_done):
+                graded[grade.student] = grade
+    grades = [graded[submission.student] for submission in submissions]
+    write_atomic(out / "grades.csv", gradebook(grades, spec, csv_format))
     class_report = write_class_report(grades, spec, out)
     print(summary_table(grades, spec))
     mean = sum(grade.score for grade in grades) / len(grades)
@@ -145,3 +186,14 @@ def grade_command(
         print("Isolation of the student code:")
         print("\n".join(f"  - {line}" for line in isolation))
     return 0
+
+
+def grading_fingerprint(submission: Submission, spec: AssignmentSpec, timeout: float) -> dict:
+    """What a kept grade must have been computed from: the same file and settings."""
+    return {
+        "assignment": spec.name,
+        "max_score": spec.max_score,
+        "timeout": timeout,
+        "submission": submission_fingerprint(submission),
+        "timestamp": submission.timestamp,
+    }

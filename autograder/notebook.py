@@ -32,6 +32,8 @@ import sys
 import warnings
 from collections.abc import Callable
 
+from autograder.escape import terminal_text
+
 
 def check(assignment: str, function: str, implementation: Callable) -> None:
     """Runs `function`'s public checks on `implementation` and prints a report.
@@ -49,7 +51,7 @@ def check(assignment: str, function: str, implementation: Callable) -> None:
     except Exception as error:  # noqa: BLE001 - a check cell must not stop "Run All"
         print(f"ERROR  the checks of {function} could not run: {type(error).__name__}: {error}")
         return
-    print(format_function_report(grade))
+    print(terminal_text(format_function_report(grade)))
 
 
 AUTOGRADE_VARIABLE = "NBGRADER_EXECUTION"
@@ -92,7 +94,7 @@ def assert_passes(
     with _stderr_to_stdout(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         grade = run_checks(assignment, function, implementation, public_only=public_only)
-    report = format_function_report(grade, public=public_only)
+    report = terminal_text(format_function_report(grade, public=public_only))
     if not (grade.passed and grade.outcomes):
         raise AssertionError("\n" + report)
     print(report)

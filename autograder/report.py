@@ -4,53 +4,62 @@ For a class graded into ``OUT``:
 
 * ``OUT/grades.csv``: ``student,score,max_score`` and one column per graded
   function (the points earned);
-* ``OUT/STUDENT/results.json``: Gradescope's results format;
-* ``OUT/STUDENT/feedback.md``: what passed, the first failing case of each
+* ``OUT/FOLDER/results.json``: Gradescope's results format;
+* ``OUT/FOLDER/feedback.md``: what passed, the first failing case of each
   function (inputs, expected versus got) and a hint.
 
-Student names become folder names, so they are made safe first.
+``FOLDER`` is the student's name when it is a plain file name, and a unique
+cleaned form otherwise (`autograder.output_folder`); ``grades.csv`` and
+``results.json`` keep the exact name. Everything from a student is escaped for
+where it goes (`autograder.escape`): Markdown in ``feedback.md``, formulas in
+``grades.csv``, control characters in the terminal. Each student's files are
+written, atomically, as soon as the student is graded.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.checks import AssignmentSpec
+from autograder.escape import csv_text, markdown_code, markdown_text, terminal_text
 from autograder.grading import FunctionGrade, SubmissionGrade
+from autograder.output_folder import student_folders, write_atomic
 
 OUTPUT_IN_RESULTS = 4_000
-
-
-def safe_name(student: str) -> str:
-    """A folder name for `student`: letters, digits, ``.``, ``-`` and ``_`` only."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", student).strip("._") or "student"
-    return name[:100]
 
 
 def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def write_grades_csv(grades: Sequence[SubmissionGrade], spec: AssignmentSpec, path: Path) -> None:
-    """Writes the gradebook: one row per student, one column per function."""
+def _csv(rows: list[list]) -> str:
+    handle = io.StringIO()
+    csv.writer(handle).writerows(rows)
+    return handle.getvalue()
+
+
+def grades_csv(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> str:
+    """The gradebook: one row per student, one column per function.
+
+    The student cell is escaped with `csv_text`; the scores are numbers.
+    """
     functions = [check.function for check in spec.checks]
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student", "score", "max_score", *functions])
-        for grade in grades:
-            by_function = {function.function: function.score for function in grade.functions}
-            writer.writerow(
-                [
-                    grade.student,
-                    _points(grade.score),
-                    _points(grade.max_score),
-                    *(_points(by_function.get(function, 0.0)) for function in functions),
-                ]
-            )
+    rows = [["student", "score", "max_score", *functions]]
+    for grade in grades:
+        by_function = {function.function: function.score for function in grade.functions}
+        rows.append(
+            [
+                csv_text(grade.student),
+                _points(grade.score),
+                _points(grade.max_score),
+                *(_points(by_function.get(function, 0.0)) for function in functions),
+            ]
+        )
+    return _csv(rows)
 
 
 NBGRADER_COLUMNS = [
@@ -60,27 +69,15 @@ NBGRADER_COLUMNS = [
 """The columns of ``nbgrader export``'s CSV, in its order."""
 
 
-def _submission_timestamp(grade: SubmissionGrade) -> str:
-    """nbgrader's ``timestamp.txt`` beside a collected notebook, if there is one."""
-    if not grade.source:
-        return ""
-    stamp = Path(grade.source).parent / "timestamp.txt"
-    try:
-        return stamp.read_text().strip()[:64] if stamp.is_file() else ""
-    except OSError:
-        return ""
-
-
-def write_nbgrader_csv(grades: Sequence[SubmissionGrade], spec: AssignmentSpec, path: Path) -> None:
-    """Writes the gradebook with the columns of ``nbgrader export``."""
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(NBGRADER_COLUMNS)
-        for grade in grades:
-            writer.writerow([
-                spec.name, "", _submission_timestamp(grade), grade.student, "", "", "",
-                float(grade.score), 0.0, float(grade.score), float(grade.max_score),
-            ])
+def nbgrader_csv(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> str:
+    """The gradebook with the columns of ``nbgrader export``."""
+    rows = [NBGRADER_COLUMNS]
+    for grade in grades:
+        rows.append([
+            spec.name, "", csv_text(grade.timestamp), csv_text(grade.student), "", "", "",
+            float(grade.score), 0.0, float(grade.score), float(grade.max_score),
+        ])
+    return _csv(rows)
 
 
 def _function_output(function: FunctionGrade) -> str:
@@ -107,6 +104,7 @@ def results_json(grade: SubmissionGrade) -> dict:
         "max_score": grade.max_score,
         "execution_time": round(grade.seconds, 3),
         "output": "\n".join(output),
+        "extra_data": {"student": grade.student, "problem": grade.problem_reason},
         "tests": [
             {
                 "name": function.function,
@@ -122,18 +120,22 @@ def results_json(grade: SubmissionGrade) -> dict:
 
 
 def feedback_markdown(grade: SubmissionGrade, assignment: str) -> str:
-    """Feedback for the student, as Markdown."""
-    lines = [f"# {assignment}: feedback for {grade.student}", ""]
+    """Feedback for the student, as Markdown.
+
+    Everything from the student (name, messages, descriptions of returned
+    values) is escaped so that it reads literally; hints are the grader's own.
+    """
+    lines = [f"# {assignment}: feedback for {markdown_text(grade.student)}", ""]
     lines.append(f"**Score: {_points(grade.score)} / {_points(grade.max_score)}**")
     lines.append("")
     if grade.problem:
-        lines += [f"Your submission could not be graded: {grade.problem}", ""]
+        lines += [f"Your submission could not be graded: {markdown_text(grade.problem)}", ""]
     if grade.load_errors:
         lines += ["Parts of your code failed when they were run (the rest was still graded):", ""]
-        lines += [f"- `{error}`" for error in grade.load_errors]
+        lines += [f"- {markdown_code(error)}" for error in grade.load_errors]
         lines.append("")
     for note in grade.notes:
-        lines += [f"Note: {note}", ""]
+        lines += [f"Note: {markdown_text(note)}", ""]
     for function in grade.functions:
         mark = "passed" if function.passed and function.outcomes else "failed"
         lines.append(
@@ -145,16 +147,43 @@ def feedback_markdown(grade: SubmissionGrade, assignment: str) -> str:
         lines.append(f"{passed} of {len(function.outcomes)} cases passed.")
         failure = function.first_failure
         if failure is not None:
-            lines += ["", f"First failing case: **{failure.case}**", ""]
-            lines += [f"- {label}: {text}" for label, text in failure.details() if label != "hint"]
+            lines += ["", f"First failing case: **{markdown_text(failure.case)}**", ""]
+            lines += [f"- {label}: {_markdown_detail(label, text)}"
+                      for label, text in failure.details() if label != "hint"]
             if failure.hint:
                 lines += ["", f"> Hint: {failure.hint}"]
         lines.append("")
     return "\n".join(lines)
 
 
+def _markdown_detail(label: str, text: str) -> str:
+    """A failing case's detail: values as code, the problem as escaped text."""
+    return markdown_text(text) if label == "problem" else markdown_code(text)
+
+
 CSV_FORMATS = ("columns", "nbgrader")
 """``columns``: a column per graded function; ``nbgrader``: ``nbgrader export``'s columns."""
+
+
+def gradebook(
+    grades: Sequence[SubmissionGrade], spec: AssignmentSpec, csv_format: str = "columns"
+) -> str:
+    """The text of ``grades.csv``, rows sorted by the exact student name.
+
+    Raises:
+        ValueError: If `csv_format` is not one of `CSV_FORMATS`.
+    """
+    if csv_format not in CSV_FORMATS:
+        raise ValueError(f"Unknown format {csv_format!r}; use one of {', '.join(CSV_FORMATS)}.")
+    ordered = sorted(grades, key=lambda grade: grade.student)
+    return (nbgrader_csv if csv_format == "nbgrader" else grades_csv)(ordered, spec)
+
+
+def write_student_reports(grade: SubmissionGrade, spec: AssignmentSpec, folder: Path) -> None:
+    """Writes one student's ``results.json`` and ``feedback.md`` into `folder`, atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / "results.json", json.dumps(results_json(grade), indent=2) + "\n")
+    write_atomic(folder / "feedback.md", feedback_markdown(grade, spec.name))
 
 
 def write_reports(
@@ -165,20 +194,20 @@ def write_reports(
     Raises:
         ValueError: If `csv_format` is not one of `CSV_FORMATS`.
     """
-    if csv_format not in CSV_FORMATS:
-        raise ValueError(f"Unknown format {csv_format!r}; use one of {', '.join(CSV_FORMATS)}.")
+    text = gradebook(grades, spec, csv_format)
     out.mkdir(parents=True, exist_ok=True)
-    writer = write_nbgrader_csv if csv_format == "nbgrader" else write_grades_csv
-    writer(grades, spec, out / "grades.csv")
+    folders = student_folders(grade.student for grade in grades)
     for grade in grades:
-        folder = out / safe_name(grade.student)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "results.json").write_text(json.dumps(results_json(grade), indent=2) + "\n")
-        (folder / "feedback.md").write_text(feedback_markdown(grade, spec.name))
+        write_student_reports(grade, spec, out / folders[grade.student])
+    write_atomic(out / "grades.csv", text)
 
 
 def summary_table(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> str:
-    """A plain-text table of the class: scores per function and the reason for zeros."""
+    """A plain-text table of the class: scores per function and the reason for zeros.
+
+    Names and notes have their control characters shown as escapes (the
+    table goes to the instructor's terminal).
+    """
     functions = [check.function for check in spec.checks]
     header = ["student", "score", *functions, "note"]
     rows = []
@@ -194,10 +223,10 @@ def summary_table(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> st
                 note = failed[0]
         rows.append(
             [
-                grade.student,
+                terminal_text(grade.student, single_line=True),
                 f"{_points(grade.score)}/{_points(grade.max_score)}",
                 *(_points(by_function.get(function, 0.0)) for function in functions),
-                note[:60],
+                terminal_text(note[:60], single_line=True),
             ]
         )
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
