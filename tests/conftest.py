@@ -50,3 +50,22 @@ def real_aclimdb(tmp_path_factory):
                 yield from (json.loads(line) for line in stream)
 
     return write_aclimdb(reviews(), tmp_path_factory.mktemp("imdb") / "aclImdb")
+
+
+def copy_class(source: Path, destination: Path) -> Path:
+    """Copies an example class, keeping its symbolic links as links.
+
+    A relative link is made absolute to what it points at from `source`, so
+    that a link to the reference solution still reaches it from the copy
+    (``shutil.copytree`` would copy the linked file's contents instead).
+    """
+    import shutil
+
+    shutil.copytree(source, destination, symlinks=True)
+    for link in sorted(destination.rglob("*")):
+        if link.is_symlink():
+            original = source / link.relative_to(destination)
+            target = (original.parent / os.readlink(original)).resolve()
+            link.unlink()
+            link.symlink_to(target)
+    return destination

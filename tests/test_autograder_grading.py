@@ -1,15 +1,27 @@
-"""Grading the example class end to end, with the reference and the stub among it."""
+"""Grading the example class end to end, with the reference and the stub among it.
 
+Besides the committed example students, the fixture adds those git cannot
+store: a hard link to the reference solution, a FIFO and a link to /dev/zero.
+"""
+
+import contextlib
 import csv
+import io
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, copy_class
 
 from autograder.cli import main
+from autograder.escape import csv_unescape
+from autograder.output_folder import student_folder
 
 EXAMPLES = REPO / "examples" / "linear_regression" / "submissions"
 
@@ -28,32 +40,66 @@ EXPECTED_SCORES = {
     # core, he cannot starve the students graded beside him (their scores do not change).
     "ivan": 7.0,
     "judy": 10.0,  # correct; leaves SysV shared memory, a message queue, a memfd behind
+    "victor": 1.0,  # escape sequences, Markdown and HTML everywhere; only squared_loss right
+    "alice!": 2.0,  # cleans to alice's folder name; only linreg and squared_loss
+    "=HYPERLINK(A1)": 1.0,  # a formula for a name; only linreg
+    "mallory": 0.0,  # a symbolic link to the reference solution
+    "oscar": 0.0,  # a student folder that is a link to solutions/
+    "peggy": 0.0,  # (fixture) a hard link to a copy of the reference solution
+    "trent": 0.0,  # (fixture) a FIFO: reading it would hang
+    "zoe": 0.0,  # (fixture) a link to /dev/zero: reading it would never end
+    "\x1b[31mred\x07": 0.0,  # (fixture) escape sequences in the name; a syntax error
     "reference": 10.0,  # solutions/linear_regression.py
     "stub": 0.0,  # assignments/linear_regression.py as released
 }
+# Why each refused student gets 0, as the structured reason in results.json.
+REFUSED = {"mallory": "symlink", "oscar": "symlink", "peggy": "hard_link",
+           "trent": "not_regular", "zoe": "symlink"}
 # carol: linreg 1 + squared_loss 1 + sgd 1/4 (only the batch-of-one case is right)
 # + data_iter 2 * 2/5 (batches of 10 over 1000 and batches of one are complete)
 # + normal_equation 0 + training 3 (her two mistakes cancel out in training).
 EXPECTED_SCORES["carol"] = 1 + 1 + 0.25 + 0.8 + 0 + 3
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """The example class plus the reference and the stub, graded once."""
-    root = tmp_path_factory.mktemp("class")
-    submissions = root / "submissions"
-    shutil.copytree(EXAMPLES, submissions)
+def build_class(root):
+    """The example class plus the reference, the stub and the students git cannot store."""
+    submissions = copy_class(EXAMPLES, root / "submissions")
     shutil.copy(REPO / "solutions" / "linear_regression.py", submissions / "reference.py")
     shutil.copy(REPO / "assignments" / "linear_regression.py", submissions / "stub.py")
+    outside = shutil.copy(REPO / "solutions" / "linear_regression.py", root / "solution_copy.py")
+    os.link(outside, submissions / "peggy.py")
+    os.mkfifo(submissions / "trent.py")
+    (submissions / "zoe.py").symlink_to("/dev/zero")
+    shutil.copy(EXAMPLES / "dave.py", submissions / "\x1b[31mred\x07.py")
+    return submissions
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The example class, graded once; what it printed is kept in terminal.txt beside it."""
+    root = tmp_path_factory.mktemp("class")
+    submissions = build_class(root)
     out = root / "out"
-    status = main(["grade", str(submissions), "--assignment", "linear_regression",
-                   "--out", str(out), "--jobs", "2", "--timeout", "5"])
+    terminal = io.StringIO()
+    with contextlib.redirect_stdout(terminal), contextlib.redirect_stderr(terminal):
+        status = main(["grade", str(submissions), "--assignment", "linear_regression",
+                       "--out", str(out), "--jobs", "2", "--timeout", "5"])
+    (root / "terminal.txt").write_text(terminal.getvalue(), errors="surrogateescape")
     return status, out
 
 
 def read_grades(out):
     with (out / "grades.csv").open() as handle:
-        return list(csv.DictReader(handle))
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row["student"] = csv_unescape(row["student"])
+    return rows
+
+
+def report(out, student, name):
+    """A student's report file; the folder is the name, or a unique form of it."""
+    path = out / student_folder(student) / name
+    return json.loads(path.read_text()) if name.endswith(".json") else path.read_text()
 
 
 def test_grading_completes_with_status_zero(graded):
@@ -83,7 +129,8 @@ def test_grades_csv_format(graded):
 def test_results_json_follow_gradescope_format(graded):
     _, out = graded
     for student in EXPECTED_SCORES:
-        results = json.loads((out / student / "results.json").read_text())
+        results = report(out, student, "results.json")
+        assert results["extra_data"]["student"] == student
         assert set(results) >= {"score", "max_score", "execution_time", "tests"}
         assert results["score"] == pytest.approx(EXPECTED_SCORES[student])
         assert len(results["tests"]) == 6
@@ -146,6 +193,63 @@ def test_hostile_submissions_gain_nothing(graded):
     assert "AlwaysEqual" in heidi
 
 
+def test_links_and_special_files_are_refused_with_their_reason(graded):
+    _, out = graded
+    for student, reason in REFUSED.items():
+        results = report(out, student, "results.json")
+        assert results["score"] == 0 and results["extra_data"]["problem"] == reason, student
+        assert all(test["score"] == 0 for test in results["tests"])
+    assert "copy of the file instead of a link" in report(out, "peggy", "results.json")["output"]
+    assert "symbolic link" in report(out, "oscar", "feedback.md")
+
+
+def test_colliding_names_keep_their_own_reports(graded):
+    _, out = graded
+    folders = {student_folder(student) for student in EXPECTED_SCORES}
+    assert len(folders) == len(EXPECTED_SCORES)
+    assert {path.name for path in out.iterdir() if path.is_dir()} == folders
+    for student in ("alice", "alice!"):
+        results = report(out, student, "results.json")
+        assert results["extra_data"]["student"] == student
+        assert results["score"] == EXPECTED_SCORES[student]
+    assert student_folder("alice") == "alice" and student_folder("alice!") != "alice"
+
+
+def test_formula_names_are_text_in_the_gradebook(graded):
+    _, out = graded
+    cells = [row[0] for row in csv.reader((out / "grades.csv").open())]
+    assert "'=HYPERLINK(A1)" in cells
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+
+
+def test_student_text_reads_literally_in_feedback(graded):
+    _, out = graded
+    feedback = report(out, "victor", "feedback.md")
+    assert "\x1b" not in feedback and "\x07" not in feedback and "\r" not in feedback
+    assert "<img" not in feedback and "<b>" not in feedback and "&lt;img" in feedback
+    score_lines = [line for line in feedback.splitlines() if "Score: 10 / 10" in line]
+    assert score_lines and all(line.count("\\*\\*Score") == 1 for line in score_lines)
+    assert feedback.splitlines().count("**Score: 1 / 10**") == 1  # the grader's own line
+    assert not any(line.startswith("# Passed") for line in feedback.splitlines())
+    red = report(out, "\x1b[31mred\x07", "feedback.md")
+    assert "\x1b" not in red and r"\\x1b\[31mred\\x07" in red.splitlines()[0]  # renders \x1b[31m
+
+
+def test_terminal_output_shows_control_characters_as_escapes(graded):
+    _, out = graded
+    terminal = (out.parent / "terminal.txt").read_text()
+    assert "\\x1b[31mred\\x07" in terminal  # the name, made visible
+    assert not any(ord(c) < 32 and c not in "\n\t" or 0x7f <= ord(c) < 0xa0 for c in terminal)
+
+
+def test_student_check_output_has_no_escape_sequences(capsys):
+    status = main(["check", str(EXAMPLES / "victor.py"), "--assignment", "linear_regression"])
+    report_text = capsys.readouterr().out
+    assert status == 1
+    assert "\x1b" not in report_text and "\r" not in report_text and "\x07" not in report_text
+    assert "\\x1b[2J" in report_text  # shown, not run
+
+
 @pytest.mark.parametrize(
     "arguments, message",
     [
@@ -167,7 +271,7 @@ def test_missing_submissions_folder(tmp_path, capsys):
 
 
 def test_output_inside_submissions_is_refused(tmp_path, capsys):
-    shutil.copytree(EXAMPLES, tmp_path / "subs")
+    copy_class(EXAMPLES, tmp_path / "subs")
     status = main(["grade", str(tmp_path / "subs"), "--assignment", "linear_regression",
                    "--out", str(tmp_path / "subs" / "grades")])
     assert status == 2
@@ -201,10 +305,21 @@ def test_nbgrader_tree_and_nbgrader_csv_format(tmp_path):
     """nbgrader's submitted/ tree is graded directly; --format nbgrader writes export's columns."""
     from autograder.report import NBGRADER_COLUMNS
 
-    folder = tmp_path / "course" / "submitted" / "stu1" / "linear_regression"
-    folder.mkdir(parents=True)
-    shutil.copy(REPO / "assignments" / "linear_regression.ipynb", folder / "linear_regression.ipynb")
+    stub = REPO / "assignments" / "linear_regression.ipynb"
+    submitted = tmp_path / "course" / "submitted"
+    for student in ("stu1", "stu2", "stu3"):
+        (submitted / student / "linear_regression").mkdir(parents=True)
+    folder = submitted / "stu1" / "linear_regression"
+    shutil.copy(stub, folder / "linear_regression.ipynb")
     (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+    # stu2: timestamp.txt is a link to a file the grader can read and the student cannot.
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:SECRET\n")
+    shutil.copy(stub, submitted / "stu2" / "linear_regression" / "linear_regression.ipynb")
+    (submitted / "stu2" / "linear_regression" / "timestamp.txt").symlink_to(secret)
+    # stu3: the notebook is a link to the reference solution.
+    (submitted / "stu3" / "linear_regression" / "linear_regression.ipynb").symlink_to(
+        REPO / "solutions" / "linear_regression.py")
     out = tmp_path / "out"
     status = main(["grade", str(tmp_path / "course"), "--assignment", "linear_regression",
                    "--out", str(out), "--format", "nbgrader", "--jobs", "1"])
@@ -212,11 +327,17 @@ def test_nbgrader_tree_and_nbgrader_csv_format(tmp_path):
     with (out / "grades.csv").open() as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == NBGRADER_COLUMNS
-    row = dict(zip(rows[0], rows[1], strict=True))
+    by_student = {row[3]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    row = by_student["stu1"]
     assert row["assignment"] == "linear_regression" and row["student_id"] == "stu1"
     assert row["timestamp"] == "2026-11-20 10:00:00.000000 UTC"
     assert float(row["score"]) == 0.0 and float(row["max_score"]) == 10.0
     assert (out / "stu1" / "feedback.md").is_file()
+    assert by_student["stu2"]["timestamp"] == ""
+    assert "SECRET" not in (out / "grades.csv").read_text()
+    assert float(by_student["stu3"]["score"]) == 0.0
+    assert json.loads((out / "stu3" / "results.json").read_text())["extra_data"]["problem"] == (
+        "symlink")
 
 
 def test_student_check_works_without_the_solutions_package(monkeypatch, capsys):
@@ -239,3 +360,44 @@ def test_class_report_beside_the_gradebook(graded):
                for line in report.splitlines())
     assert (out / "scores.png").read_bytes().startswith(b"\x89PNG")
     assert (out / "pass_rates.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.slow
+def test_a_killed_run_grades_only_the_rest_and_ends_with_the_same_gradebook(graded, tmp_path):
+    """SIGKILL a ``--jobs 1`` run once a few students are graded, then start it again.
+
+    The students graded before the kill keep their reports (not graded again);
+    the final grades.csv is byte for byte that of the fixture's uninterrupted
+    ``--jobs 2`` run, so this also shows that the number of jobs changes nothing.
+    """
+    submissions = build_class(tmp_path)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "autograder", "grade", str(submissions),
+               "--assignment", "linear_regression", "--out", str(out),
+               "--jobs", "1", "--timeout", "5"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    log = tmp_path / "first.log"
+    with log.open("wb") as handle:
+        first = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env)
+    # Students are graded in sorted order; erin's endless loop alone takes her time limit,
+    # so the run cannot finish between this wait and the kill, however fast the machine.
+    deadline = time.monotonic() + 900
+    while len(list(out.glob("*/grade.json"))) < 3:
+        assert first.poll() is None, log.read_text(errors="replace")
+        assert time.monotonic() < deadline, "no student was graded in 15 minutes"
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    kept = {path.parent.name: path.stat().st_mtime_ns for path in out.glob("*/grade.json")}
+    assert 3 <= len(kept) < len(EXPECTED_SCORES)
+    assert student_folder("erin") not in kept
+    assert not (out / "grades.csv").exists()
+
+    second = subprocess.run(command, capture_output=True, env=env, timeout=1800)
+    assert second.returncode == 0, second.stderr.decode(errors="replace")
+    assert f"{len(kept)} already graded" in second.stderr.decode(errors="replace")
+    for folder, mtime in kept.items():  # not graded again
+        assert (out / folder / "grade.json").stat().st_mtime_ns == mtime
+    _, uninterrupted = graded
+    assert (out / "grades.csv").read_bytes() == (uninterrupted / "grades.csv").read_bytes()

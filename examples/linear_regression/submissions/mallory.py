@@ -1,0 +1,1 @@
+../../../solutions/linear_regression.py
