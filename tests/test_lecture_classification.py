@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from float32_rounding import assert_within, sgd_bound, sum_bound
 
 from coursework import classification, dropout_mlp, fashion_mnist, mlp, scratch, softmax_regression
 from coursework.cli import main
@@ -55,14 +56,54 @@ def test_each_lecture_learns_far_better_than_chance(topic, impl, small_data):
     assert result.history[-1]["val_accuracy"] == pytest.approx(result.metrics["test_accuracy"])
 
 
-def test_scratch_steps_do_not_depend_on_the_number_of_replicas(small_data):
+def test_scratch_steps_do_not_depend_on_the_number_of_replicas(small_data, monkeypatch):
+    """Same steps under 1 and 2 replicas, up to float32 sums taken in another order.
+
+    The run is the softmax-regression lecture's scratch loop with plain SGD:
+    the loop, sharding, loss scaling and all-reduce are those of every lecture,
+    and for this model and optimizer a bound on the rounding can be derived
+    (`float32_rounding` says why Adam and ReLU allow none). Plain SGD also
+    catches a gradient scaled by the number of replicas, which Adam would hide.
+
+    For example ``i`` and weight ``W[j, c]`` the per-example gradient is
+    ``x_ij * (p_ic - y_ic) / B``, with ``|p_ic - y_ic| <= 1``. The logits are
+    sums of 785 terms; softmax moves by at most half of their largest change
+    (its Jacobian's rows sum to ``2 p (1 - p) <= 1/2`` in absolute value), plus
+    its own sum of 10 exponentials; the batch gradient is a sum of ``B`` terms.
+    Every example enters one step of the single epoch. The weights move from
+    their start to their end in 10 small steps; the largest of the two bounds
+    them in between. The same bound must fail for a run whose gradient is
+    halved, as a replica-scaling mistake would do.
+    """
+    learning_rate = 0.05
+    monkeypatch.setattr(classification, "scratch_optimizer",
+                        lambda config, steps: scratch.SGD(config.learning_rate))
     # 400 examples in batches of 40: both take the same 10 steps (no remainder dropped).
-    config = mlp.DEFAULTS.replace(**{**SMALL, "epochs": 1, "batch_size": 40})
-    one = mlp.run("scratch", config, get_strategy(1), data=small_data)
-    two = mlp.run("scratch", config, get_strategy(2), data=small_data)
-    for name in ("W1", "b1", "W2", "b2"):
-        np.testing.assert_allclose(getattr(one.model, name).numpy(),
-                                   getattr(two.model, name).numpy(), rtol=1e-4, atol=1e-6)
+    config = softmax_regression.DEFAULTS.replace(
+        **{**SMALL, "epochs": 1, "batch_size": 40, "learning_rate": learning_rate})
+    one = softmax_regression.run("scratch", config, get_strategy(1), data=small_data)
+    two = softmax_regression.run("scratch", config, get_strategy(2), data=small_data)
+
+    (images, _), _ = small_data
+    pixels = np.abs(images.reshape(len(images), -1)).astype(np.float64)  # |x_ij|, (400, 784)
+    batch = config.batch_size
+    start = softmax_regression.SoftmaxRegressionScratch().W.numpy()
+    largest_w = np.max(np.abs([start, one.model.W.numpy(), two.model.W.numpy()]), axis=0)
+    largest_b = np.max(np.abs([one.model.b.numpy(), two.model.b.numpy()]), axis=0)
+    logits = sum_bound(pixels @ largest_w + largest_b, 785)  # change of z_ic, (400, 10)
+    probabilities = 0.5 * logits.max(axis=1) + sum_bound(1.0, 10 + 3)  # change of p_ic
+    w_steps = pixels * probabilities[:, None] / batch + sum_bound(pixels / batch, batch)
+    b_steps = probabilities / batch + sum_bound(1 / batch, batch)
+    w_bound = sgd_bound(learning_rate, w_steps)[:, None] * np.ones((1, 10))
+    b_bound = sgd_bound(learning_rate, b_steps) * np.ones(10)
+    moved = np.abs(one.model.W.numpy() - start)
+    assert_within(two.model.W.numpy(), one.model.W.numpy(), w_bound, "W")
+    assert_within(two.model.b.numpy(), one.model.b.numpy(), b_bound, "b")
+    assert np.median(w_bound[moved > 0] / moved[moved > 0]) < 0.1, "bound too loose to test"
+    halved = softmax_regression.run("scratch", config.replace(learning_rate=learning_rate / 2),
+                                    get_strategy(2), data=small_data)
+    with pytest.raises(AssertionError, match="float32 rounding bound"):
+        assert_within(halved.model.W.numpy(), one.model.W.numpy(), w_bound, "W")
     assert one.metrics["test_accuracy"] == pytest.approx(two.metrics["test_accuracy"], abs=0.01)
 
 
