@@ -52,13 +52,16 @@ def check_command(path: Path, assignment: str, *, timeout: float) -> int:
         0 when every function passes its public checks, 1 otherwise.
 
     Raises:
-        ValueError: If the assignment is unknown.
+        ValueError: If the assignment is unknown, or `path` is not a regular
+            file (a FIFO or a device is refused, never opened).
         FileNotFoundError: If `path` does not exist.
     """
     spec = load_spec(assignment)
     path = path.resolve()  # the student's own file: a link to it is fine here
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"{str(path)!r} does not exist.")
+    if not path.is_file():
+        raise ValueError(f"{str(path)!r} is not a regular file.")
     if path.suffix not in (".py", ".ipynb"):
         raise ValueError(f"{path.name} is neither a .py file nor a .ipynb notebook.")
     with open_sandbox(spec, timeout=timeout, public_only=True) as sandbox:

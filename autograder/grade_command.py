@@ -24,7 +24,13 @@ from autograder.class_report import write_class_report
 from autograder.escape import terminal_text
 from autograder.grading import SubmissionGrade, assignment_cases, grade_class
 from autograder.layout import solutions_dir
-from autograder.output_folder import load_grade, save_grade, student_folders, write_atomic
+from autograder.output_folder import (
+    load_grade,
+    remove_leftovers,
+    save_grade,
+    student_folders,
+    write_atomic,
+)
 from autograder.report import CSV_FORMATS, gradebook, summary_table, write_student_reports
 from autograder.sandbox import Sandbox
 from autograder.specs import load_spec
@@ -172,6 +178,7 @@ def grade_command(
             for grade in grade_class(todo, spec, sandbox, jobs=jobs, on_done=on_done):
                 graded[grade.student] = grade
     grades = [graded[submission.student] for submission in submissions]
+    remove_leftovers(out)
     write_atomic(out / "grades.csv", gradebook(grades, spec, csv_format))
     class_report = write_class_report(grades, spec, out)
     print(summary_table(grades, spec))

@@ -118,6 +118,22 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def remove_leftovers(folder: Path) -> None:
+    """Removes the temporary files `write_atomic` left in `folder` when a run was killed."""
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file(
+            follow_symlinks=False
+        ):
+            try:
+                os.unlink(entry.path)
+            except FileNotFoundError:
+                pass
+
+
 def save_grade(folder: Path, grade: SubmissionGrade, fingerprint: dict) -> None:
     """Writes ``grade.json``: the whole grade and what it was computed from.
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from autograder.checks import AssignmentSpec
 from autograder.escape import csv_text, markdown_code, markdown_text, terminal_text
 from autograder.grading import FunctionGrade, SubmissionGrade
-from autograder.output_folder import student_folders, write_atomic
+from autograder.output_folder import remove_leftovers, student_folders, write_atomic
 
 OUTPUT_IN_RESULTS = 4_000
 
@@ -182,6 +182,7 @@ def gradebook(
 def write_student_reports(grade: SubmissionGrade, spec: AssignmentSpec, folder: Path) -> None:
     """Writes one student's ``results.json`` and ``feedback.md`` into `folder`, atomically."""
     folder.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(folder)
     write_atomic(folder / "results.json", json.dumps(results_json(grade), indent=2) + "\n")
     write_atomic(folder / "feedback.md", feedback_markdown(grade, spec.name))
 

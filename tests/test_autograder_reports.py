@@ -202,3 +202,13 @@ def test_a_saved_grade_is_not_reused_for_another_file_name_or_format(tmp_path):
         assert load_grade(tmp_path, "alice", {"submission": "sha256:1"}) is None
     (tmp_path / GRADE_FILE).write_text("{half a fi")
     assert load_grade(tmp_path, "alice", {"submission": "sha256:1"}) is None
+
+
+def test_leftovers_of_a_killed_write_are_removed(tmp_path):
+    from autograder.output_folder import remove_leftovers
+
+    (tmp_path / ".results.json.abc123.tmp").write_text("half")
+    (tmp_path / "results.json").write_text("whole")
+    (tmp_path / ".keep").write_text("not ours")
+    remove_leftovers(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".keep", "results.json"]

@@ -207,3 +207,11 @@ def test_fingerprint_changes_with_the_contents(tmp_path):
     (tmp_path / "ann.py").symlink_to("/dev/zero")
     [linked] = find_submissions(tmp_path, "linear_regression")
     assert submission_fingerprint(linked) == "problem:symlink"
+
+
+def test_check_command_refuses_a_fifo_without_opening_it(tmp_path, no_hang, capsys):
+    from autograder.cli import main
+
+    os.mkfifo(tmp_path / "linear_regression.py")
+    assert main(["check", str(tmp_path / "linear_regression.py")]) == 2
+    assert "is not a regular file" in capsys.readouterr().err
