@@ -68,6 +68,16 @@ def find_submission_file(folder: Path, assignment: str) -> tuple[Path | None, st
     )
 
 
+def submission_for(folder: Path, assignment: str) -> Submission:
+    """The student's submission in `folder`, read like any class's (`autograder.submissions`).
+
+    `folder` is its root: no folder below it may be a link, and a file with
+    several hard links is refused when it is read.
+    """
+    path, problem = find_submission_file(folder, assignment)
+    return Submission("student", path, problem, "no_file" if problem else None, root=folder)
+
+
 def results_json(grade: SubmissionGrade, spec) -> dict:
     """The grade in Gradescope's results format, one test per case (see the module)."""
     public = {
@@ -138,8 +148,7 @@ def run_autograder(assignment: str, root: Path, *, timeout: float = 10.0) -> dic
     """
     spec = load_spec(assignment)
     results_path = root / "results" / "results.json"
-    path, problem = find_submission_file(root / "submission", assignment)
-    submission = Submission("student", path, problem)
+    submission = submission_for(root / "submission", assignment)
     with open_sandbox(spec, timeout=timeout, hidden=[root / "results", root / "source"]) as box:
         [grade] = grade_class([submission], spec, box, jobs=1)
     results = results_json(grade, spec)

@@ -43,7 +43,7 @@ GRADE_FORMAT = 1
 MAX_GRADE_BYTES = 20_000_000
 
 RESERVED_NAMES = frozenset(
-    ["grades.csv", "summary.txt"]
+    ["grades.csv", "class_report.md", "scores.png", "pass_rates.png"]
     + ["con", "prn", "aux", "nul"]
     + [f"{device}{number}" for device in ("com", "lpt") for number in range(1, 10)]
 )

@@ -21,7 +21,7 @@ from conftest import REPO, copy_class
 
 from autograder.cli import main
 from autograder.escape import csv_unescape
-from autograder.output_folder import student_folder
+from autograder.output_folder import RESERVED_NAMES, student_folder
 
 EXAMPLES = REPO / "examples" / "linear_regression" / "submissions"
 
@@ -208,6 +208,8 @@ def test_colliding_names_keep_their_own_reports(graded):
     folders = {student_folder(student) for student in EXPECTED_SCORES}
     assert len(folders) == len(EXPECTED_SCORES)
     assert {path.name for path in out.iterdir() if path.is_dir()} == folders
+    # Every file of the gradebook has a name no student folder can take.
+    assert {path.name for path in out.iterdir() if not path.is_dir()} <= RESERVED_NAMES
     for student in ("alice", "alice!"):
         results = report(out, student, "results.json")
         assert results["extra_data"]["student"] == student

@@ -215,3 +215,21 @@ def test_check_command_refuses_a_fifo_without_opening_it(tmp_path, no_hang, caps
     os.mkfifo(tmp_path / "linear_regression.py")
     assert main(["check", str(tmp_path / "linear_regression.py")]) == 2
     assert "is not a regular file" in capsys.readouterr().err
+
+
+def test_gradescope_submission_is_read_like_a_class(tmp_path):
+    """The Gradescope entry point reads /autograder/submission with the same checks."""
+    from autograder.gradescope import submission_for
+
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (tmp_path / "elsewhere.py").write_text("x = 1\n")
+    os.link(tmp_path / "elsewhere.py", folder / "linear_regression.py")
+    submission = submission_for(folder, "linear_regression")
+    with pytest.raises(UnreadableFile) as refused:
+        read_chunks(submission.path, submission.root)
+    assert refused.value.reason == "hard_link"
+    (folder / "linear_regression.py").unlink()
+    (folder / "linear_regression.py").write_text("x = 2\n")
+    submission = submission_for(folder, "linear_regression")
+    assert read_chunks(submission.path, submission.root)[0].code == "x = 2\n"
