@@ -232,6 +232,9 @@ def run_start(args: argparse.Namespace) -> int:
     return 0
 
 
+TENSORFLOW_COMMANDS = ("grade", "check")
+"""Commands that import TensorFlow in this process."""
+
 INSTRUCTOR_MODULES = ("solutions", "autograder.generate")
 """Modules the student kit leaves out (see `autograder.generate.student_kit`)."""
 
@@ -249,7 +252,10 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``autograder`` console script."""
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
+    if args.command in TENSORFLOW_COMMANDS:
+        from coursework.quiet_start import import_tensorflow
+
+        import_tensorflow()  # without TensorFlow's C++ start-up lines
     try:
         return COMMANDS[args.command](args)
     except ModuleNotFoundError as error:

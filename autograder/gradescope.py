@@ -166,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", default=os.environ.get(ROOT_VARIABLE, DEFAULT_ROOT))
     parser.add_argument("--timeout", type=float, default=10.0)
     args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from coursework.quiet_start import import_tensorflow
+
+    import_tensorflow()  # without TensorFlow's C++ start-up lines
     results = run_autograder(args.assignment, Path(args.root), timeout=args.timeout)
     total = sum(test["max_score"] for test in results["tests"])
     print(f"{args.assignment}: {results['score']:g} / {total:g}")

@@ -21,7 +21,7 @@ import json
 import os
 from pathlib import Path
 
-from autograder.cell_tags import CHECK_CELL_TAG
+from autograder.cell_tags import NOT_SUBMITTED_TAGS
 from autograder.safe_read import UnreadableFile, check_entry, is_real_folder, read_file
 from autograder.sandbox import Chunk
 
@@ -239,16 +239,17 @@ def notebook_chunks(text: str, name: str = "notebook") -> list[Chunk]:
 def _is_check(cell: dict) -> bool:
     """Whether a cell runs checks rather than holding the student's code.
 
-    These are the check cells of the generated student notebooks (tagged
-    `autograder.cell_tags.CHECK_CELL_TAG`) and nbgrader's test cells; both import
-    `autograder`, which graded code cannot.
+    These are the check and set-up cells of the generated student notebooks
+    (tagged with one of `autograder.cell_tags.NOT_SUBMITTED_TAGS`) and
+    nbgrader's test cells; they import `autograder` or `coursework`, which
+    graded code cannot.
     """
     metadata = cell.get("metadata")
     if not isinstance(metadata, dict):
         return False
     tags = metadata.get("tags")
     nbgrader = metadata.get("nbgrader")
-    if isinstance(tags, list) and CHECK_CELL_TAG in tags:
+    if isinstance(tags, list) and any(tag in tags for tag in NOT_SUBMITTED_TAGS):
         return True
     return isinstance(nbgrader, dict) and bool(nbgrader.get("grade")) and not nbgrader.get(
         "solution"

@@ -95,6 +95,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
+"""File types `coursework.plotting` can write."""
+
+
+def check_output_file(
+    value: str, flag: str, example: str, suffixes: tuple[str, ...] | None = None
+) -> None:
+    """Rejects an output file that could not be written, before any training.
+
+    Args:
+        value: The path given.
+        flag: The option's name, for the message.
+        example: A file name to suggest.
+        suffixes: The allowed suffixes, if restricted.
+
+    Raises:
+        ValueError: If `value` is a folder, lies under a file, is in a folder
+            that cannot be written, or has the wrong suffix.
+    """
+    path = Path(value)
+    if path.is_dir():
+        raise ValueError(
+            f"{flag} {value!r} is a folder; give a file name, such as {str(path / example)!r}."
+        )
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise ValueError(f"{flag} {value!r} must end in {', '.join(suffixes)}.")
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"{flag} {value!r}: {str(parent)!r} is a file, not a folder.")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise ValueError(f"{flag} {value!r}: cannot write into {str(parent)!r}.")
+            break
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ValueError(f"{flag} {value!r} exists and cannot be overwritten.")
+
+
 def _check_arguments(args: argparse.Namespace) -> None:
     """Rejects bad values before TensorFlow is even imported."""
     if args.topic not in TOPICS:
@@ -111,6 +148,12 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise ValueError(f"--seed must be non-negative, got {args.seed}.")
     if args.data_dir is not None and not Path(args.data_dir).is_dir():
         raise ValueError(f"--data-dir {args.data_dir!r} is not a folder.")
+    if args.metrics_out is not None:
+        check_output_file(args.metrics_out, "--metrics-out", "metrics.json")
+    if args.plot is not None:
+        check_output_file(args.plot, "--plot", "curves.png", PLOT_SUFFIXES)
+    if args.metrics_out and args.plot and Path(args.metrics_out) == Path(args.plot):
+        raise ValueError("--metrics-out and --plot name the same file; give two names.")
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}.")
     if (args.cluster is None) != (args.task_index is None):
@@ -133,7 +176,9 @@ def _check_arguments(args: argparse.Namespace) -> None:
 def train(args: argparse.Namespace) -> dict:
     """Runs ``coursework train`` and returns the report it writes as JSON."""
     _check_arguments(args)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
+    from coursework.quiet_start import import_tensorflow
+
+    import_tensorflow()  # without TensorFlow's C++ start-up lines
     if args.cluster is not None:
         from coursework.distribute import cluster_config
 

@@ -39,6 +39,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -90,6 +91,19 @@ def checkpointing(folder: str | Path | None) -> Iterator[None]:
 
 def _checkpoint_folder() -> Path | None:
     return _CHECKPOINTING[-1].folder if _CHECKPOINTING else None
+
+
+def progress_verbosity(verbose: int | str) -> int:
+    """Keras's progress display for `verbose`, with "auto" resolved for where output goes.
+
+    "auto" is a live progress bar (1) in a terminal or a notebook, and one line
+    per epoch (2) otherwise: a bar redrawn with carriage returns, backspaces and
+    ANSI colours makes a log file or a pipe unreadable.
+    """
+    if verbose != "auto":
+        return verbose
+    interactive = getattr(sys.stdout, "isatty", lambda: False)() or "ipykernel" in sys.modules
+    return 1 if interactive else 2
 
 
 def set_seed(seed: int) -> None:
@@ -198,7 +212,7 @@ def train_concise(
         validation_data=validation_data,
         callbacks=callbacks,
         shuffle=False,  # the pipeline shuffles examples before batching
-        verbose=verbose,
+        verbose=progress_verbosity(verbose),
     )
     return model, clock.records
 
@@ -280,7 +294,8 @@ def train_scratch(
         validation_data: Optional batched data evaluated after every epoch.
         regularization: Optional ``fn(model)`` returning a scalar penalty added
             to the loss once per step (split between the replicas).
-        verbose: 0 for silence, 1 or "auto" for a progress bar, 2 for one line per epoch.
+        verbose: 0 for silence, 1 for a progress bar, 2 for one line per epoch,
+            "auto" for a bar in a terminal or notebook and lines otherwise.
 
     Returns:
         The trained model and its per-epoch history.
@@ -329,7 +344,7 @@ def train_scratch(
         tf.distribute.InputOptions(experimental_per_replica_buffer_size=2),
     )
     steps = int(train_data.cardinality())
-    verbose = 1 if verbose == "auto" else verbose
+    verbose = progress_verbosity(verbose)
     history: History = []
     first_epoch = 1
     if saver is not None:

@@ -30,6 +30,7 @@ from autograder.generate.notebook_cells import cell_id, docstring_markdown
 from autograder.generate.solution_parts import split_solution
 from autograder.generate.student_notebooks import load_spec_if_any, read_solution, student_notebook
 from autograder.submissions import notebook_chunks
+from coursework.quiet_start import STARTUP_LINE
 from coursework.topics import TOPICS
 
 CHECKED = course_assignments()
@@ -55,6 +56,18 @@ def errors_of(notebook):
         if cell.cell_type == "code"
         for output in cell.outputs
         if output.output_type == "error"
+    ]
+
+
+def startup_lines(notebook):
+    """TensorFlow's C++ start-up lines among the notebook's stderr outputs."""
+    return [
+        line
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("name") == "stderr"
+        for line in output.get("text", "").splitlines()
+        if STARTUP_LINE.match(line)
     ]
 
 
@@ -133,6 +146,7 @@ def test_an_assignment_without_a_spec_gets_a_notebook_without_checks():
     assert not [cell for cell in notebook.cells if is_check(cell)]
     assert "no automatic checks yet" in notebook.cells[0].source
     assert [cell.id for cell in notebook.cells if cell.cell_type == "code"] == [
+        "quiet-start",
         "setup",
         *[part.name for part in solution.functions],
     ]
@@ -236,6 +250,7 @@ def test_stub_notebook_runs_to_the_end_and_every_check_reports_fail(name, tmp_pa
     )
     execute(notebook, tmp_path)
     assert errors_of(notebook) == []
+    assert startup_lines(notebook) == []
     checks = [cell for cell in notebook.cells if is_check(cell)]
     assert checks
     for cell in checks:
@@ -357,6 +372,7 @@ def test_lecture_notebook_runs_top_to_bottom_and_shows_curves(topic, executed_le
             pytest.skip(f"{topic} needs data other than the tiny Fashion-MNIST files: {notebook}")
         raise notebook
     cells = {cell.id: cell for cell in notebook.cells}
+    assert startup_lines(notebook) == []
     printed = stdout_of(cells["train-code"])
     assert "scratch:" in printed and "concise:" in printed
     images = [o for o in cells["curves-code"].outputs if "image/png" in o.get("data", {})]

@@ -37,6 +37,8 @@ import re
 from pathlib import Path
 
 from autograder.generate.notebook_cells import (
+    QUIET_START_CODE,
+    QUIET_START_ID,
     cell_id,
     code_cell,
     docstring_markdown,
@@ -54,6 +56,8 @@ DATA_DIR_VARIABLE = "COURSEWORK_DATA_DIR"
 
 DEMONSTRATION_PREFIX = "show_"
 """A section's functions with this prefix and no arguments get a cell calling them."""
+
+FUTURE_IMPORT = "from __future__ import annotations"
 
 _BANNER = re.compile(r"^# ?-{10,}\s*$")
 
@@ -251,9 +255,13 @@ def lecture_notebook(topic: str, source: str):
     )
     intro = docstring_markdown(lecture.docstring, title=True)
     cells = [markdown_cell(intro + "\n\n" + origin, "intro")]
-    if lecture.preamble:
-        cells.append(code_cell(lecture.preamble, "imports"))
-    used = {"intro", "imports", "train", "train-code", "curves", "curves-code"}
+    preamble, future = lecture.preamble, ""
+    if preamble.startswith(FUTURE_IMPORT):  # must open the notebook's first code cell
+        preamble, future = preamble[len(FUTURE_IMPORT) :].lstrip("\n"), FUTURE_IMPORT + "\n\n"
+    cells.append(code_cell(future + QUIET_START_CODE, QUIET_START_ID))
+    if preamble:
+        cells.append(code_cell(preamble, "imports"))
+    used = {"intro", QUIET_START_ID, "imports", "train", "train-code", "curves", "curves-code"}
     for section in lecture.sections:
         name = _unique(cell_id(section.heading.lower()), used)
         text = f"## {section.heading}" + (f"\n\n{section.text}" if section.text else "")

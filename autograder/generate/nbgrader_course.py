@@ -39,6 +39,7 @@ from pathlib import Path
 from nbformat import NotebookNode
 
 from autograder.generate.notebook_cells import (
+    QUIET_START_CODE,
     code_cell,
     docstring_markdown,
     make_notebook,
@@ -131,6 +132,8 @@ def _render(name: str, planned: PlannedCell, solution: SolutionParts) -> list[No
     if planned.role == "intro":
         intro = docstring_markdown(solution.docstring or name, title=True)
         return [markdown_cell(intro + "\n\n" + NBGRADER_HOW_TO, planned.name, locked)]
+    if planned.role == "quiet":
+        return [code_cell(QUIET_START_CODE, planned.name, locked)]
     if planned.role == "code":
         return [code_cell(planned.part.source, planned.name, locked)]
     if planned.role == "task":

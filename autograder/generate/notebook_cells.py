@@ -20,6 +20,14 @@ from nbformat import NotebookNode
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 """The kernel every generated notebook asks for."""
 
+QUIET_START_CODE = """\
+from coursework.quiet_start import import_tensorflow
+
+import_tensorflow()  # TensorFlow without its C++ start-up lines (red stderr in a notebook)"""
+"""The first code cell of every generated notebook (see `coursework.quiet_start`)."""
+
+QUIET_START_ID = "quiet-start"
+
 _ID_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]+")
 _SECTIONS = ("Args", "Arguments", "Attributes", "Raises", "Returns", "Yields")
 _ITEM_SECTIONS = ("Args", "Arguments", "Attributes", "Raises")

@@ -27,8 +27,10 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from autograder.cell_tags import CHECK_CELL_TAG
+from autograder.cell_tags import CHECK_CELL_TAG, SETUP_CELL_TAG
 from autograder.generate.notebook_cells import (
+    QUIET_START_CODE,
+    QUIET_START_ID,
     code_cell,
     docstring_markdown,
     make_notebook,
@@ -43,7 +45,8 @@ class PlannedCell:
     """One cell of an assignment notebook, before it is rendered.
 
     Attributes:
-        role: "intro", "code" (setup and other given code), "task" (a graded
+        role: "intro", "quiet" (imports TensorFlow without its start-up
+            lines), "code" (setup and other given code), "task" (a graded
             function's explanation), "answer" (code the student completes) or
             "check" (the checks of the function above).
         name: The cell's id, derived from the function's name.
@@ -101,7 +104,7 @@ def plan_cells(name: str, solution: SolutionParts, spec) -> list[PlannedCell]:
             f"The checks of {name!r} grade {', '.join(missing)}, which solutions/{name}.py "
             "does not define as functions with a '### BEGIN SOLUTION' region."
         )
-    cells = [PlannedCell("intro", "intro")]
+    cells = [PlannedCell("intro", "intro"), PlannedCell("quiet", QUIET_START_ID)]
     code_parts = exercises = functions = 0
     for part in solution.parts:
         if part.kind == "code":
@@ -178,6 +181,8 @@ def student_notebook(name: str, solution: SolutionParts, spec) -> NotebookNode:
             how_to = (STUDENT_HOW_TO if spec else NO_CHECKS_YET).format(name=name)
             intro = docstring_markdown(solution.docstring or name, title=True)
             cells.append(markdown_cell(intro + "\n\n" + how_to, planned.name))
+        elif planned.role == "quiet":
+            cells.append(code_cell(QUIET_START_CODE, planned.name, {"tags": [SETUP_CELL_TAG]}))
         elif planned.role == "code":
             cells.append(code_cell(planned.part.source, planned.name))
         elif planned.role == "task":
