@@ -6,7 +6,7 @@ models. Everything else is the same for the three, and lives here:
 * the **data**: Fashion-MNIST's training split in a shuffled pipeline, its
   official test split in an ordered one (`make_pipelines`);
 * the **loss**: the per-example cross-entropy computed from logits
-  (`cross_entropy`), and the **metric**: whether each prediction is right
+  (`softmax_cross_entropy`), and the **metric**: whether each prediction is right
   (`correct`), averaged into the accuracy;
 * the **optimizer**: Adam whose learning rate falls along a cosine to 0 over
   the run, the hand-written `coursework.scratch.Adam` for the scratch models and
@@ -104,8 +104,15 @@ def make_pipelines(
 # ---------------------------------------------------------------------------
 # Loss and metric, per example.
 # ---------------------------------------------------------------------------
-def cross_entropy(labels, logits):
+def softmax_cross_entropy(labels, logits):
     """Per-example cross-entropy loss ``-log softmax(logits)[label]``, shape (batch,).
+
+    It takes *logits* and TensorFlow's argument order (labels first, as
+    ``tf.nn.sparse_softmax_cross_entropy_with_logits`` and the training loop's
+    ``loss(labels, predictions)``). The assignment's ``cross_entropy(y_hat, y)``
+    takes *probabilities* first; the softmax-regression lecture defines it too
+    (`coursework.softmax_regression.cross_entropy`) and shows that
+    ``softmax_cross_entropy(y, o) == cross_entropy(softmax(o), y)``.
 
     Taking the log of the softmax's probabilities fails when one rounds to 0
     (``log 0 = -inf``). Written with logits the loss needs no probability::
@@ -130,6 +137,10 @@ def cross_entropy(labels, logits):
     log_normalizer = tf.math.log(tf.reduce_sum(tf.exp(shifted), axis=-1))
     label_logit = tf.gather(shifted, labels, axis=-1, batch_dims=1)
     return log_normalizer - label_logit
+
+
+cross_entropy = softmax_cross_entropy
+"""The former name of `softmax_cross_entropy`, kept for lectures written on top of it."""
 
 
 def correct(labels, logits):
@@ -240,7 +251,7 @@ def run_classifier(
         model, history = train_scratch(
             build_scratch,
             make_optimizer=lambda: scratch_optimizer(config, steps_per_epoch),
-            loss=cross_entropy,
+            loss=softmax_cross_entropy,
             metrics=METRICS,
             **common,
         )
@@ -252,7 +263,7 @@ def run_classifier(
             metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
             **common,
         )
-    test = make_evaluator(model, cross_entropy, METRICS)(test_data)
+    test = make_evaluator(model, softmax_cross_entropy, METRICS)(test_data)
     metrics = {"test_accuracy": test["accuracy"], "test_loss": test["loss"]}
     return RunResult(history=history, metrics=metrics, model=model)
 

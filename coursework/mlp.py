@@ -22,6 +22,10 @@ implementations share the data, the optimizer and every hyperparameter (see
 * **concise**: ``Flatten``, ``Dense(256, activation="relu")`` and
   ``Dense(10)``, trained with ``fit``.
 
+The assignment that goes with this lecture, ``assignments/mlp.py``
+(``autograder start mlp``), has you write ``relu``, the forward pass and
+dropout by hand; the dropout lecture is `coursework.dropout_mlp`.
+
 Run it with ``coursework train mlp --impl scratch --plot curves.png`` (or
 ``python -m coursework.mlp`` to train both implementations).
 """

@@ -23,6 +23,13 @@ optimizer and every hyperparameter (see `coursework.classification`):
 Both report ``test_accuracy`` on Fashion-MNIST's 10,000 test images; a linear
 model reaches about 84–85 %.
 
+The assignment that goes with this lecture, ``assignments/softmax_regression.py``
+(``autograder start softmax_regression``), has you write ``softmax``,
+``cross_entropy(y_hat, y)`` on probabilities, ``accuracy`` and the model; this
+lecture's `softmax` and `cross_entropy` have the same names and argument order.
+Training itself uses the fused, stable
+`coursework.classification.softmax_cross_entropy(labels, logits)`.
+
 Run it with ``coursework train softmax_regression --impl scratch --plot curves.png``
 (or ``python -m coursework.softmax_regression`` to train both implementations).
 """
@@ -69,7 +76,7 @@ def softmax(logits):
     logit: every exponent is then at most 0.
 
     The model itself outputs logits; training never needs the probabilities,
-    because the loss `coursework.classification.cross_entropy` combines the
+    because the loss `coursework.classification.softmax_cross_entropy` combines the
     softmax and the logarithm into one stable expression. This function is for
     reading predictions as probabilities.
 
@@ -81,6 +88,25 @@ def softmax(logits):
     """
     exponentials = tf.exp(logits - tf.reduce_max(logits, axis=-1, keepdims=True))
     return exponentials / tf.reduce_sum(exponentials, axis=-1, keepdims=True)
+
+
+def cross_entropy(y_hat, y):
+    """Per-example cross-entropy ``-log y_hat[i, y[i]]`` of *probabilities*, shape (batch,).
+
+    The assignment's ``cross_entropy(y_hat, y)``: the same name and argument
+    order. Taking the log of a probability that rounded to 0 gives ``inf``, so
+    training uses `coursework.classification.softmax_cross_entropy`, which
+    equals ``cross_entropy(softmax(logits), labels)`` but works on the logits.
+
+    Args:
+        y_hat: Predicted probabilities, shape (batch, classes).
+        y: True class indices, shape (batch,).
+
+    Returns:
+        The loss of each example.
+    """
+    y = tf.reshape(tf.cast(y, tf.int32), [-1])
+    return -tf.math.log(tf.gather(y_hat, y, axis=-1, batch_dims=1))
 
 
 class SoftmaxRegressionScratch(tf.Module):

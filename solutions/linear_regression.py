@@ -11,6 +11,11 @@ together into a training function:
 5. `normal_equation`, the closed-form least-squares solution to compare with;
 6. `train_linear_regression`, the training loop using 1 to 4.
 
+The lecture ``coursework/linear_regression.py`` (notebook
+``coursework/notebooks/linear_regression.ipynb``) trains the same model with
+the same ``squared_loss(y_hat, y)``, its ½ included, and shows the
+distributed training step; look there when you are stuck.
+
 Check your work with ``autograder check linear_regression.py --assignment
 linear_regression``.
 """

@@ -27,6 +27,10 @@ divide by zero); any other rate outside [0, 1] is an error.
 Your file is graded on its own, so it must not import from `solutions`;
 TensorFlow and Keras (and NumPy, if you like) are all you need.
 
+The lectures ``coursework/mlp.py`` and ``coursework/dropout_mlp.py`` (and
+their notebooks in ``coursework/notebooks/``) train the same network on
+Fashion-MNIST, with and without dropout.
+
 Check your work with ``autograder check mlp.py --assignment mlp``.
 """
 

@@ -29,6 +29,10 @@ large as ±1e4.
 softmax and the logarithm into ``log_softmax``, which is more accurate than
 taking the log of probabilities that may have rounded to 0.
 
+The lecture ``coursework/softmax_regression.py`` (notebook
+``coursework/notebooks/softmax_regression.ipynb``) uses the same ``softmax``
+and ``cross_entropy(y_hat, y)``, and trains the model on Fashion-MNIST.
+
 Check your work with ``autograder check softmax_regression.py --assignment
 softmax_regression``.
 """

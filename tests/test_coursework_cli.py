@@ -18,7 +18,7 @@ def test_train_writes_metrics_json_and_plot(tmp_path, capsys):
     report = json.loads(metrics_path.read_text())
     assert report["topic"] == "linear_regression" and report["impl"] == "scratch"
     assert report["replicas"] == 2
-    assert report["config"] == {"epochs": 3, "learning_rate": 0.03, "batch_size": 10, "seed": 0}
+    assert report["config"] == {"epochs": 3, "learning_rate": 0.06, "batch_size": 10, "seed": 0}
     assert report["metrics"]["w_error"] < 1e-3 and report["metrics"]["b_error"] < 1e-3
     assert len(report["history"]) == 3
     assert plot_path.read_bytes()[:4] == b"\x89PNG"
