@@ -82,11 +82,6 @@ def initial_weights(num_inputs: int, sigma: float = 0.01, seed: int = 0) -> np.n
 # ---------------------------------------------------------------------------
 # Model from scratch: two parameters, a forward pass and a loss, by hand.
 # ---------------------------------------------------------------------------
-def linreg(X, w, b):
-    """The linear model ``X w + b``: the assignment's ``linreg(X, w, b)``."""
-    return tf.matmul(X, w) + b
-
-
 class LinearRegressionScratch(tf.Module):
     """The linear model ``X w + b`` with hand-made parameters.
 
@@ -102,7 +97,7 @@ class LinearRegressionScratch(tf.Module):
 
     def __call__(self, features, training=False):
         del training  # the model behaves the same while training
-        return linreg(features, self.w, self.b)
+        return tf.matmul(features, self.w) + self.b
 
 
 def squared_loss(y_hat, y):

@@ -13,7 +13,7 @@ from coursework import linear_regression as linear_lecture
 from coursework import softmax_regression as softmax_lecture
 
 PAIRS = [
-    (linear_lecture, linear_solution, ["linreg", "squared_loss"]),
+    (linear_lecture, linear_solution, ["squared_loss"]),
     (softmax_lecture, softmax_solution, ["cross_entropy"]),
 ]
 
@@ -28,8 +28,6 @@ def test_shared_functions_have_the_same_arguments(lecture, solution, names):
 
 def test_linear_regression_functions_agree_with_the_assignment():
     rng = np.random.default_rng(0)
-    X, w = rng.normal(size=(6, 2)).astype("f4"), rng.normal(size=(2, 1)).astype("f4")
-    np.testing.assert_allclose(linear_lecture.linreg(X, w, 0.5), linear_solution.linreg(X, w, 0.5))
     y_hat, y = rng.normal(size=(6, 1)).astype("f4"), rng.normal(size=(6,)).astype("f4")
     ours = linear_lecture.squared_loss(y_hat, y).numpy()
     theirs = linear_solution.squared_loss(y_hat, y).numpy().reshape(-1)
