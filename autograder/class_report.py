@@ -10,8 +10,8 @@ Written by ``autograder grade`` beside ``grades.csv``:
 * ``scores.png``: a histogram of the scores;
 * ``pass_rates.png``: a bar chart of the functions' pass rates.
 
-Everything is counted from the grades' fields (each case's outcome, status and
-hint), never by reading report text back. Student names and anything a student
+Everything is counted from the grades' fields (each case's `CaseOutcome.status`
+and hint), never by reading report text back. Student names and anything a student
 wrote appear nowhere in it, so it can be shared with the class.
 """
 
@@ -26,19 +26,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.checks import AssignmentSpec
-from autograder.grading import CaseOutcome, SubmissionGrade
+from autograder.grading import SubmissionGrade
 
 REPORT_NAME = "class_report.md"
 SCORES_CHART = "scores.png"
 PASS_RATES_CHART = "pass_rates.png"
-
-
-def outcome_status(outcome: CaseOutcome) -> str:
-    """The outcome's status field ("passed", "failed", "raised", …); older grades: passed/failed."""
-    status = getattr(outcome, "status", None)
-    if isinstance(status, str):
-        return status
-    return "passed" if outcome.passed else "failed"
 
 
 @dataclasses.dataclass
@@ -93,7 +85,7 @@ def summarize(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> list[F
             summary.cases_run += len(outcomes)
             summary.cases_passed += sum(outcome.passed for outcome in outcomes)
             summary.statuses.update(
-                outcome_status(outcome) for outcome in outcomes if not outcome.passed
+                outcome.status for outcome in outcomes if not outcome.passed
             )
             summary.hints.update({outcome.hint for outcome in outcomes if outcome.hint})
     for name, summary in summaries.items():

@@ -232,8 +232,8 @@ def run_start(args: argparse.Namespace) -> int:
     return 0
 
 
-TENSORFLOW_COMMANDS = ("grade", "check")
-"""Commands that import TensorFlow in this process."""
+COMMANDS_WITHOUT_TENSORFLOW = ("start",)
+"""Commands that never import TensorFlow (the others load checks, which do)."""
 
 INSTRUCTOR_MODULES = ("solutions", "autograder.generate")
 """Modules the student kit leaves out (see `autograder.generate.student_kit`)."""
@@ -252,7 +252,7 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``autograder`` console script."""
     args = build_parser().parse_args(argv)
-    if args.command in TENSORFLOW_COMMANDS:
+    if args.command not in COMMANDS_WITHOUT_TENSORFLOW:
         from coursework.quiet_start import import_tensorflow
 
         import_tensorflow()  # without TensorFlow's C++ start-up lines

@@ -20,9 +20,11 @@ import tempfile
 
 STARTUP_LINE = re.compile(
     r"^(?:WARNING: All log messages before absl::InitializeLog\(\) is called"
-    r"|[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w./-]+:\d+\] )"
+    r"|[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w./-]+:\d+\] "
+    r"|To enable the following instructions: .* rebuild TensorFlow)"
 )
-"""TensorFlow's C++ log lines (absl format) and absl's notice about them."""
+"""TensorFlow's C++ log lines (absl format), absl's notice about them, and the
+second line of the CPU-features message."""
 
 
 @contextlib.contextmanager
