@@ -247,8 +247,21 @@ def train(args: argparse.Namespace) -> dict:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2) + "\n")
     if args.plot:
-        plot_history(result.history, args.plot, title=f"{args.topic} ({args.impl})")
+        title = f"{args.topic} ({args.impl})"
+        plot_result = getattr(lecture, "plot_result", None)  # a lecture's own figure, if any
+        if plot_result is not None:
+            plot_result(result, args.plot, title=title)
+        else:
+            plot_history(result.history, args.plot, title=title)
     return report
+
+
+def _short(value, limit: int = 100) -> str:
+    """A metric for the one-line summary: numbers to 6 digits, the rest as short JSON."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:.6g}"
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= limit else "(see --metrics-out)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -264,7 +277,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not report["chief"]:
         return 0
-    figures = ", ".join(f"{name} = {value:.6g}" for name, value in report["metrics"].items())
+    figures = ", ".join(
+        f"{name} = {_short(value)}" for name, value in report["metrics"].items()
+    )
     where = f"{report['replicas']} replica(s)"
     if report["workers"] > 1:
         where = f"{report['workers']} workers, {where}"

@@ -45,47 +45,88 @@ def parameter(initial_value, name: str | None = None, *, trainable: bool = True)
 
 
 class SGD:
-    """Minibatch stochastic gradient descent, written out.
+    """Minibatch stochastic gradient descent, with optional momentum, written out.
 
     Each step adds up the replicas' gradients (the loss is already averaged over
     the *global* batch, so the sum is the gradient of the global batch's mean
     loss) and moves every parameter by ``-learning_rate * gradient``.
+
+    With ``momentum > 0`` each parameter keeps a velocity v, a decaying sum of
+    its past steps, and moves along it::
+
+        v = momentum * v - learning_rate * gradient
+        w = w + v
+
+    the update of ``keras.optimizers.SGD(learning_rate, momentum=momentum)``.
 
     Args:
         learning_rate: Step size, a positive float.
         clip_norm: Optional largest global norm of the summed gradients (see
             `clip_by_global_norm`); clipping comes after the all-reduce, so it
             limits the step of the whole batch, not each replica's share.
+        momentum: Momentum coefficient in [0, 1); 0 (the default) is plain SGD.
 
     Raises:
-        ValueError: If `learning_rate` or `clip_norm` is not positive.
+        ValueError: If `learning_rate` or `clip_norm` is not positive, or
+            `momentum` not in [0, 1).
     """
 
-    def __init__(self, learning_rate: float, clip_norm: float | None = None):
+    def __init__(
+        self, learning_rate: float, clip_norm: float | None = None, momentum: float = 0.0
+    ):
         if learning_rate <= 0:
             raise ValueError(f"The learning rate must be positive, got {learning_rate}.")
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}.")
         self.learning_rate = float(learning_rate)
         self.clip_norm = _check_clip_norm(clip_norm)
+        self.momentum = float(momentum)
+        self._velocities: dict[int, tf.Variable] = {}
 
     def build(self, variables: Iterable[tf.Variable]) -> None:
-        """Does nothing: plain SGD keeps no state (present for API parity)."""
-        del variables
+        """Creates the velocity of every variable (plain SGD keeps no state).
+
+        Call it inside ``strategy.scope()`` (`train_scratch` does), so that the
+        velocities are mirrored like the parameters.
+
+        Args:
+            variables: The parameters the optimizer will update.
+        """
+        if not self.momentum:
+            return
+        for variable in variables:
+            if id(variable) not in self._velocities:
+                name = variable.name.split(":")[0]
+                self._velocities[id(variable)] = parameter(
+                    tf.zeros_like(variable), f"{name}_velocity", trainable=False
+                )
 
     @property
     def variables(self) -> list[tf.Variable]:
-        """The optimizer's state, for checkpoints: none."""
-        return []
+        """The optimizer's state, for checkpoints: the velocities (none without momentum)."""
+        return list(self._velocities.values())
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple[tf.Tensor, tf.Variable]]) -> None:
         """Applies one update; call it inside `strategy.run` or outside any strategy.
 
         Args:
             grads_and_vars: Pairs of (gradient, variable).
+
+        Raises:
+            RuntimeError: If momentum is used and `build` was not called for
+                these variables.
         """
         grads, variables = zip(*grads_and_vars, strict=True)
+        if self.momentum and any(id(v) not in self._velocities for v in variables):
+            raise RuntimeError("Call SGD.build(variables) before applying gradients to them.")
         grads = _reduce_and_clip(grads, self.clip_norm)
         for grad, variable in zip(grads, variables, strict=True):
-            variable.assign_sub(self.learning_rate * grad)
+            if not self.momentum:
+                variable.assign_sub(self.learning_rate * grad)
+                continue
+            velocity = self._velocities[id(variable)]
+            velocity.assign(self.momentum * velocity - self.learning_rate * grad)
+            variable.assign_add(velocity)
 
 
 def clip_by_global_norm(grads: list[tf.Tensor], clip_norm: float) -> list[tf.Tensor]:

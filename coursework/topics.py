@@ -25,6 +25,7 @@ TOPICS: dict[str, str] = {
     "conv_basics": "coursework.conv_basics",
     "lenet": "coursework.lenet",
     "lenet_classic": "coursework.lenet_classic",
+    "optimization": "coursework.optimization",
 }
 """Topic name to lecture module."""
 

@@ -124,11 +124,13 @@ class Lecture:
         docstring: The module docstring.
         preamble: The code before the first banner (the imports).
         sections: The banner sections in order.
+        functions: Names of the module's top-level functions.
     """
 
     docstring: str
     preamble: str
     sections: tuple[Section, ...]
+    functions: frozenset[str] = frozenset()
 
 
 def split_lecture(source: str, filename: str = "<lecture>") -> Lecture:
@@ -168,7 +170,10 @@ def split_lecture(source: str, filename: str = "<lecture>") -> Lecture:
         position = end + 1
     code = ["\n".join(chunk).strip("\n") for chunk in chunks]
     sections = tuple(Section(title, text) for title, text in zip(titles, code[1:], strict=True))
-    return Lecture(docstring, code[0], sections)
+    functions = frozenset(
+        node.name for node in tree.body if isinstance(node, ast.FunctionDef)
+    )
+    return Lecture(docstring, code[0], sections, functions)
 
 
 def _banner_end(lines: list[str], start: int) -> int | None:
@@ -198,8 +203,7 @@ TRAIN_CODE = """\
 import os
 
 from coursework.distribute import get_strategy
-from coursework.plotting import plot_history
-from coursework.topics import IMPLEMENTATIONS
+{plot_import}from coursework.topics import IMPLEMENTATIONS
 
 QUICK_EPOCHS = {epochs}
 
@@ -212,7 +216,10 @@ strategy = get_strategy()
 results = {{}}
 for impl in IMPLEMENTATIONS:
     results[impl] = run(impl, config, strategy)
-    figures = ", ".join(f"{{k}} = {{v:.4g}}" for k, v in results[impl].metrics.items())
+    figures = ", ".join(
+        f"{{k}} = {{v:.4g}}" if isinstance(v, float) else f"{{k}} = {{v}}"
+        for k, v in results[impl].metrics.items()
+    )
     print(f"{{impl}}: {{figures}}")"""
 
 CURVES_TEXT = """\
@@ -231,8 +238,18 @@ from IPython.display import Image, display
 curves = Path(tempfile.mkdtemp(prefix="{topic}-curves-"))
 for impl, result in results.items():
     title = f"{topic} ({{impl}})"
-    path = plot_history(result.history, curves / f"{{impl}}.png", title=title)
+    path = {plot_call}
     display(Image(filename=str(path)))"""
+
+PLOT_HISTORY_CALL = 'plot_history(result.history, curves / f"{impl}.png", title=title)'
+PLOT_RESULT_CALL = 'plot_result(result, curves / f"{impl}.png", title=title)'
+"""How the curves cell draws a run: with `coursework.plotting`, or with the
+lecture's own ``plot_result(result, path, title)`` when it defines one."""
+
+PLOT_RESULT_TEXT = """\
+## Figures
+
+Each run drawn by the lecture's own `plot_result`."""
 
 
 def lecture_notebook(topic: str, source: str):
@@ -271,11 +288,18 @@ def lecture_notebook(topic: str, source: str):
         for number, demo in enumerate(section.demonstrations, start=1):
             demo_name = _unique(f"{name}-show" + (f"-{number}" if number > 1 else ""), used)
             cells.append(code_cell(f"{demo}()", demo_name))
-    settings = {"topic": topic, "variable": DATA_DIR_VARIABLE, "epochs": QUICK_EPOCHS}
+    own_plot = "plot_result" in lecture.functions
+    settings = {
+        "topic": topic,
+        "variable": DATA_DIR_VARIABLE,
+        "epochs": QUICK_EPOCHS,
+        "plot_call": PLOT_RESULT_CALL if own_plot else PLOT_HISTORY_CALL,
+        "plot_import": "" if own_plot else "from coursework.plotting import plot_history\n",
+    }
     cells += [
         markdown_cell(TRAIN_TEXT.format(**settings), "train"),
         code_cell(TRAIN_CODE.format(**settings), "train-code"),
-        markdown_cell(CURVES_TEXT, "curves"),
+        markdown_cell(PLOT_RESULT_TEXT if own_plot else CURVES_TEXT, "curves"),
         code_cell(CURVES_CODE.format(**settings), "curves-code"),
     ]
     return make_notebook(cells)
