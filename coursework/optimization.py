@@ -286,7 +286,7 @@ def batch_size_study(
     strategy: tf.distribute.Strategy,
     splits: Splits,
     batch_sizes: Sequence[int] = BATCH_SIZES,
-) -> tuple[list[dict], list[dict]]:
+) -> tuple[list[dict], list[dict], dict[int, object]]:
     """Trains the MLP once per global batch size, with the same epochs and data.
 
     Under `MirroredStrategy` with R replicas the global batch is split: each
@@ -298,13 +298,13 @@ def batch_size_study(
     times per epoch).
 
     Returns:
-        ``(table, history)``: one row per batch size (global and per-replica
-        batch, learning rate, steps per epoch, seconds per epoch, test
-        accuracy) and every run's per-epoch records tagged with its
-        ``batch_size``.
+        ``(table, history, models)``: one row per batch size (global and
+        per-replica batch, learning rate, steps per epoch, seconds per epoch,
+        test accuracy), every run's per-epoch records tagged with its
+        ``batch_size``, and the trained models by batch size.
     """
     replicas = strategy.num_replicas_in_sync
-    table, history = [], []
+    table, history, models = [], [], {}
     for batch_size in batch_sizes:
         run_config = config.replace(
             batch_size=batch_size, learning_rate=scaled_learning_rate(config, batch_size)
@@ -331,7 +331,8 @@ def batch_size_study(
             }
         )
         history += [{"batch_size": batch_size, **record} for record in result.history]
-    return table, history
+        models[batch_size] = result.model
+    return table, history, models
 
 
 def steps_per_epoch(examples: int, batch_size: int, replicas: int) -> int:
@@ -381,7 +382,9 @@ def run(
         history, and the metrics ``saddle_eigenvalues``, ``saddle_loss_before``,
         ``saddle_loss_after``, ``steps_gd``, ``steps_momentum``, ``steps_adam``
         (each ``{"quadratic": n, "rosenbrock": n}``, None where the minimum
-        was not reached), ``adam_max_diff``, ``batch_table`` and ``batch_data``.
+        was not reached), ``adam_max_diff``, ``batch_table`` and ``batch_data``;
+        the model is the MLP trained with the reference batch size (or else
+        with the last one).
 
     Raises:
         ValueError: If `impl`, a hyperparameter or the data is invalid.
@@ -402,7 +405,7 @@ def run(
         raise ValueError(
             f"Every batch size of {list(batch_sizes)} exceeds the {train_count} training examples."
         )
-    table, history = batch_size_study(impl, config, strategy, splits, usable)
+    table, history, models = batch_size_study(impl, config, strategy, splits, usable)
     metrics = {
         "saddle_eigenvalues": saddle["eigenvalues"],
         "saddle_loss_before": saddle["loss_before"],
@@ -417,7 +420,8 @@ def run(
     }
     if config.verbose:
         print(format_table(table))
-    return RunResult(history=history, metrics=metrics, model=None)
+    model = models.get(config.batch_size, models[usable[-1]])
+    return RunResult(history=history, metrics=metrics, model=model)
 
 
 # ---------------------------------------------------------------------------

@@ -117,6 +117,7 @@ def test_run_reports_every_metric(impl, replicas, small_data):
     assert sorted({r["batch_size"] for r in result.history}) == list(SMALL_BATCHES)
     assert len(result.history) == len(SMALL_BATCHES) * SMALL["epochs"]
     json.dumps(metrics)  # the metrics file is JSON
+    assert result.model is not None  # the MLP of the reference batch size, 32
 
 
 def test_run_rejects_bad_input(small_data):
