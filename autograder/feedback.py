@@ -46,9 +46,12 @@ def describe_inputs(case: Any) -> str:
 
 
 def describe_argument(value: Any) -> str:
-    """Like `describe`, naming `Tensor` and `Variable` markers."""
-    from autograder.sandbox import Tensor, Variable
+    """Like `describe`, naming `Tensor`, `Variable` and `Function` markers."""
+    from autograder.sandbox import Function, Tensor, Variable
 
+    if isinstance(value, Function):
+        body = value.source.strip().rsplit("return ", 1)[-1].strip()
+        return f"the function {value.name}(x) = {body}"[:120]
     if isinstance(value, Tensor):
         return f"tf.Tensor {value.array.dtype} {value.array.shape}"
     if isinstance(value, Variable):

@@ -13,6 +13,7 @@ from autograder.sandbox.protocol import (
     Call,
     CallResult,
     Chunk,
+    Function,
     SubmissionRun,
     Tensor,
     Variable,
@@ -20,6 +21,6 @@ from autograder.sandbox.protocol import (
 from autograder.sandbox.runner import Sandbox, isolation_report
 
 __all__ = [
-    "STATUSES", "AdapterError", "Call", "CallResult", "Chunk", "ForkServerError", "Sandbox",
-    "SubmissionRun", "Tensor", "Variable", "isolation_report", "run_call", "to_plain",
+    "STATUSES", "AdapterError", "Call", "CallResult", "Chunk", "ForkServerError", "Function",
+    "Sandbox", "SubmissionRun", "Tensor", "Variable", "isolation_report", "run_call", "to_plain",
 ]

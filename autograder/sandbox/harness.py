@@ -64,6 +64,19 @@ class Variable:
 
 
 @dataclass(frozen=True)
+class Function:
+    """Argument marker: becomes the Python function `name` that `source` defines.
+
+    For graded functions that take a function, such as a Hessian of ``f``. The
+    source comes from the check specification (trusted), never from a
+    student; it runs with ``tf`` (TensorFlow) and ``np`` (NumPy) defined.
+    """
+
+    source: str
+    name: str = "f"
+
+
+@dataclass(frozen=True)
 class Call:
     """One call of a graded function.
 
@@ -190,7 +203,8 @@ def materialize(value: Any) -> Any:
     """Turns call arguments into what the function receives.
 
     `Tensor` and `Variable` markers become ``tf.constant`` and ``tf.Variable``
-    (also inside lists, tuples and dicts), and NumPy arrays are copied so a
+    and `Function` markers the function they define (also inside lists,
+    tuples and dicts), and NumPy arrays are copied so a
     function that changes its inputs cannot change the `Call`.
 
     Args:
@@ -200,6 +214,8 @@ def materialize(value: Any) -> Any:
         A fresh structure of the same shape.
     """
     kind = type(value)
+    if kind is Function:
+        return _define_function(value)
     if kind is Tensor:
         return _tf().constant(value.array)
     if kind is Variable:
@@ -213,6 +229,15 @@ def materialize(value: Any) -> Any:
     if kind is dict:
         return {key: materialize(item) for key, item in value.items()}
     return value
+
+
+def _define_function(marker: Function) -> Callable:
+    namespace = {"tf": _tf(), "np": np}
+    exec(compile(marker.source, f"<function {marker.name}>", "exec"), namespace)  # noqa: S102
+    function = namespace.get(marker.name)
+    if not callable(function):
+        raise ValueError(f"the source of Function {marker.name!r} does not define it")
+    return function
 
 
 def _a_type(value: Any) -> str:

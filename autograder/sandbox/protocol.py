@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from autograder.sandbox.harness import Call, Tensor, Variable
+from autograder.sandbox.harness import Call, Function, Tensor, Variable
 
 __all__ = [
-    "Call", "CallResult", "Chunk", "STATUSES", "SubmissionRun", "Tensor", "Variable",
+    "Call", "CallResult", "Chunk", "Function", "STATUSES", "SubmissionRun", "Tensor", "Variable",
 ]
 
 #: Every `CallResult.status`: the function returned, raised, is not defined in

@@ -21,7 +21,8 @@ is a `TransportError`.
 Value tree nodes: JSON ``null``, booleans, numbers and strings stand for
 themselves and JSON arrays for lists; the objects ``{"__tuple__": [...]}``,
 ``{"__dict__": {...}}``, ``{"__ndarray__": k}`` (the k-th array) and, for job
-files only, ``{"__tensor__": k}`` and ``{"__variable__": k}`` mark the rest.
+files only, ``{"__tensor__": k}``, ``{"__variable__": k}`` and
+``{"__function__": [source, name]}`` mark the rest.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.lib import format as npy_format
 
-from autograder.sandbox.harness import PLAIN_DTYPE_KINDS, Tensor, Variable
+from autograder.sandbox.harness import PLAIN_DTYPE_KINDS, Function, Tensor, Variable
 
 FORMAT = 1
 MAX_DEPTH = 200
@@ -97,6 +98,10 @@ class _Encoder:
             return {"__dict__": {key: self.encode(item, depth + 1) for key, item in value.items()}}
         if kind is np.ndarray:
             return {"__ndarray__": self.array(value)}
+        if self.allow_markers and kind is Function:
+            if type(value.source) is not str or type(value.name) is not str:
+                raise TransportError("a Function marker needs a str source and name")
+            return {"__function__": [value.source, value.name]}
         if self.allow_markers and kind in (Tensor, Variable):
             tag = "__tensor__" if kind is Tensor else "__variable__"
             return {tag: self.array(np.asarray(value.array))}
@@ -247,6 +252,11 @@ class _Decoder:
             return self.array(content)
         if self.allow_markers and tag in _MARKERS:
             return _MARKERS[tag](self.array(content))
+        if (
+            self.allow_markers and tag == "__function__" and type(content) is list
+            and len(content) == 2 and all(type(part) is str for part in content)
+        ):
+            return Function(*content)
         raise TransportError(f"malformed data node {tag[:40]!r}")
 
 
