@@ -17,7 +17,7 @@ from pathlib import Path
 
 from coursework.topics import IMPLEMENTATIONS, TOPICS
 
-LECTURE_OPTIONS = ("cell", "dataset")
+LECTURE_OPTIONS = ("cell", "dataset", "weight_decay")
 """Options only some lectures have: fields of their own `RunConfig` subclass."""
 
 
@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--replicas", type=int,
                        help="replicas of MirroredStrategy (default: all GPUs, or 1 CPU); "
                             "on a CPU-only machine, that many logical CPUs")
+    train.add_argument("--weight-decay", type=float, metavar="LAMBDA",
+                       help="weight-decay strength λ, for lectures with weight decay "
+                            "(default: the lecture's)")
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--data-dir", help="folder with the lecture's data files")
     train.add_argument("--cell", choices=("rnn", "gru"),
@@ -144,6 +147,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
             raise ValueError(f"{flag} must be at least 1, got {value}.")
     if args.lr is not None and not args.lr > 0:
         raise ValueError(f"--lr must be positive, got {args.lr}.")
+    if args.weight_decay is not None and not args.weight_decay >= 0:
+        raise ValueError(f"--weight-decay must be at least 0, got {args.weight_decay}.")
     if args.seed < 0:
         raise ValueError(f"--seed must be non-negative, got {args.seed}.")
     if args.data_dir is not None and not Path(args.data_dir).is_dir():
@@ -200,7 +205,8 @@ def train(args: argparse.Namespace) -> dict:
     options = {name: getattr(args, name) for name in LECTURE_OPTIONS}
     for name, value in options.items():
         if value is not None and not hasattr(lecture.DEFAULTS, name):
-            raise ValueError(f"--{name} does not apply to {args.topic}.")
+            flag = "--" + name.replace("_", "-")
+            raise ValueError(f"{flag} does not apply to {args.topic}.")
     config = lecture.DEFAULTS.replace(
         **options,
         epochs=args.epochs,

@@ -26,6 +26,8 @@ TOPICS: dict[str, str] = {
     "lenet": "coursework.lenet",
     "lenet_classic": "coursework.lenet_classic",
     "optimization": "coursework.optimization",
+    "polynomial_regression": "coursework.polynomial_regression",
+    "weight_decay": "coursework.weight_decay",
 }
 """Topic name to lecture module."""
 
