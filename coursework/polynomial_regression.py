@@ -168,6 +168,13 @@ def half_squared_error(labels, predictions):
     return squared_error(labels, predictions) / 2
 
 
+class HalfSquaredError(keras.losses.Loss):
+    """`half_squared_error` as a Keras loss, for ``compile``: Keras averages it."""
+
+    def call(self, y_true, y_pred):
+        return half_squared_error(y_true, y_pred)
+
+
 # ---------------------------------------------------------------------------
 # Training: each fit by minibatch SGD, its training and test loss per epoch.
 # ---------------------------------------------------------------------------
@@ -202,7 +209,7 @@ def train_fit(impl, num_inputs, train_data, test_data, config, strategy):
     return train_concise(
         lambda: build_concise_model(num_inputs, seed=config.seed),
         make_optimizer=lambda: keras.optimizers.SGD(config.learning_rate),
-        loss=half_squared_error,
+        loss=HalfSquaredError(),
         **settings,
     )
 

@@ -62,7 +62,7 @@ import tensorflow as tf
 
 from coursework.data import make_dataset
 from coursework.linear_regression import synthetic_data
-from coursework.polynomial_regression import half_squared_error
+from coursework.polynomial_regression import HalfSquaredError, half_squared_error
 from coursework.scratch import SGD, parameter
 from coursework.topics import RunConfig, RunResult, check_implementation
 from coursework.training import set_seed, train_concise, train_scratch
@@ -77,7 +77,7 @@ TRUE_W = np.full(NUM_INPUTS, 0.01, dtype=np.float32)
 TRUE_B = 0.05
 NOISE = 0.01
 
-LAMBDA_GRID = (0.0, 1.0, 3.0, 10.0, 30.0)
+LAMBDA_GRID = (0.0, 3.0, 10.0, 30.0)
 """The weight-decay strengths K-fold cross-validation chooses from."""
 NUM_FOLDS = 4
 
@@ -256,7 +256,7 @@ def train(
     return train_concise(
         lambda: build_concise_model(initial_w, lambd),
         make_optimizer=lambda: keras.optimizers.SGD(config.learning_rate),
-        loss=half_squared_error,
+        loss=HalfSquaredError(),
         metrics=[keras.metrics.MeanMetricWrapper(half_squared_error, name="squared_loss")],
         **settings,
     )
