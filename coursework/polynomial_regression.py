@@ -39,7 +39,7 @@ implementations and draw each one's three fits into ``polynomial_fits_IMPL.png``
 from __future__ import annotations
 
 import math
-from pathlib import Path
+import pathlib
 
 import keras
 import numpy as np
@@ -290,7 +290,9 @@ def run(impl: str, config: RunConfig, strategy: tf.distribute.Strategy) -> RunRe
     return RunResult(history=history, metrics=metrics, model=models)
 
 
-def plot_fits(result: RunResult, path: str | Path, seed: int = 0, title: str = "") -> Path:
+def plot_fits(
+    result: RunResult, path: str | pathlib.Path, seed: int = 0, title: str = ""
+) -> pathlib.Path:
     """Draws the three fits into one PNG: their loss curves and their polynomials.
 
     Left, the training (solid) and test (dashed) loss of each fit per epoch,
@@ -307,7 +309,7 @@ def plot_fits(result: RunResult, path: str | Path, seed: int = 0, title: str = "
     """
     from coursework.plotting import plt  # the headless backend, set up once
 
-    path = Path(path)
+    path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     (x_train, _, y_train), _ = synthetic_data(seed)
     figure, (curves, fits) = plt.subplots(1, 2, figsize=(11, 4))
