@@ -17,7 +17,9 @@ Usage::
     python benchmarks/generalization.py [--seeds 0 1 2] [--topics ...] [--impls ...]
         [--out-dir DIR] [--markdown results.md]
 
-Exits with status 1 when a target is missed.
+Exits with status 1 when a target is missed. On a busy machine, run one process
+per topic and implementation with a shared ``--out-dir``, then tabulate them
+all with ``--report-only --out-dir DIR``.
 """
 
 from __future__ import annotations
@@ -70,7 +72,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--out-dir", help="folder for the metrics JSON files (default: temporary)")
     parser.add_argument("--markdown", metavar="FILE.md", help="also write the results as Markdown")
+    parser.add_argument("--report-only", action="store_true",
+                        help="train nothing: tabulate the runs already saved in --out-dir "
+                             "(several benchmark processes can share one folder)")
     args = parser.parse_args(argv)
+    if args.report_only and not args.out_dir:
+        parser.error("--report-only needs --out-dir")
     if any(seed < 0 for seed in args.seeds):
         parser.error("seeds must be non-negative")
     return args
@@ -87,8 +94,17 @@ def run_one(topic: str, impl: str, seed: int, out_dir: Path) -> dict:
     if main(arguments) != 0:
         raise RuntimeError(f"coursework {' '.join(arguments)} failed")
     seconds = time.perf_counter() - start
-    return {"topic": topic, "impl": impl, "seed": seed, "seconds": seconds,
-            "metrics": json.loads(path.read_text())["metrics"]}
+    row = {"topic": topic, "impl": impl, "seed": seed, "seconds": seconds,
+           "metrics": json.loads(path.read_text())["metrics"]}
+    path.with_suffix(".row.json").write_text(json.dumps(row) + "\n")
+    return row
+
+
+def read_rows(out_dir: Path) -> list[dict]:
+    """The rows of earlier runs saved in `out_dir` (see `run_one`), by topic, seed, impl."""
+    rows = [json.loads(path.read_text()) for path in out_dir.glob("*.row.json")]
+    order = {"scratch": 0, "concise": 1}
+    return sorted(rows, key=lambda row: (row["topic"], row["seed"], order[row["impl"]]))
 
 
 def table(rows: list[dict], topic: str) -> list[str]:
@@ -115,15 +131,16 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = Path(args.out_dir or tempfile.mkdtemp(prefix="generalization-"))
     out_dir.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()[0]
-    start = time.perf_counter()
     rows = []
-    for topic in args.topics:
+    for topic in [] if args.report_only else args.topics:
         for seed in args.seeds:
             for impl in args.impls:
                 row = run_one(topic, impl, seed, out_dir)
                 rows.append(row)
                 print(f"{topic} {impl} seed {seed}: {row['metrics']} ({row['seconds']:.0f} s)",
                       flush=True)
+    if args.report_only:
+        rows = [row for row in read_rows(out_dir) if row["topic"] in args.topics]
     import keras
     import tensorflow as tf
 
@@ -133,9 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     lines.append(
         f"{datetime.date.today()}, Python {platform.python_version()}, TensorFlow "
         f"{tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPU cores, 1 replica, "
-        f"seeds {' '.join(map(str, args.seeds))}; load average {load_before:.1f} before and "
-        f"{os.getloadavg()[0]:.1f} after (1 minute). Total "
-        f"{(time.perf_counter() - start) / 60:.1f} minutes. Metrics JSON in {out_dir}."
+        f"seeds {' '.join(sorted({str(row['seed']) for row in rows}))}; load average "
+        f"{load_before:.1f} (1 minute) when this report was made. Metrics JSON in {out_dir}."
     )
     text = "\n".join(lines)
     print(text)
