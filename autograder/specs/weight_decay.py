@@ -1,9 +1,9 @@
 """Checks of the weight-decay assignment (solutions/weight_decay.py).
 
 Each classic mistake is written out below as the function a student would
-write (`no_factorial`, `penalty_without_half`, ...); a hint shows when the
-student's output equals that function's output on the same inputs, compared
-as the check compares with the expected output (`_like`).
+write (`no_factorial`, `penalty_without_half`, ...), for ``Hint(like=...)``.
+The hints for inputs that must be rejected come first (``when="did_not_raise"``):
+on such inputs a mistake may return what the student's code returns.
 """
 
 from __future__ import annotations
@@ -12,39 +12,19 @@ import math
 
 import numpy as np
 
+from autograder.cases import rng_for
 from autograder.checks import (
     AssignmentSpec,
     Case,
     FunctionCheck,
     Hint,
     Mismatch,
-    argument_array,
     array_or_none,
     compare_values,
-    describe,
+    problem,
 )
+from autograder.feedback import describe
 from autograder.sandbox import Tensor, Variable
-
-
-def _rng(seed: int) -> np.random.Generator:
-    return np.random.default_rng([seed, 10])
-
-
-def _inputs(case: Case) -> list:
-    """The case's positional arguments as NumPy arrays (numbers stay numbers)."""
-    return [argument_array(a) if hasattr(a, "array") or isinstance(a, np.ndarray) else a
-            for a in case.args]
-
-
-def _like(wrong, compare):
-    """A hint predicate: the output equals `wrong`'s on the case's inputs."""
-
-    def applies(case: Case, got, expected) -> bool:
-        if case.raises:  # bad inputs have their own hint
-            return False
-        return compare(got, wrong(*_inputs(case), **case.kwargs), case) is None
-
-    return applies
 
 
 # ---------------------------------------------------------------------------
@@ -66,7 +46,7 @@ def starts_at_degree_one(x, max_degree):
 
 
 def polynomial_cases() -> list[Case]:
-    rng = _rng(1)
+    rng = rng_for(1)
     return [
         Case("x = [0, 1, 2], max_degree 4 (float32)", (np.array([0.0, 1.0, 2.0], np.float32), 4),
              expected=np.array([[1, 0, 0, 0], [1, 1, 0.5, 1 / 6], [1, 2, 2, 4 / 3]], np.float32),
@@ -91,12 +71,11 @@ POLYNOMIAL_FEATURES = FunctionCheck(
     compare=compare_features,
     description="columns x**i / i! for i < max_degree, in the dtype of x",
     hints=(
+        Hint("Raise ValueError when max_degree < 1.", when="did_not_raise"),
         Hint("Divide column i by i! (math.factorial(i)): the features are x**i / i!.",
-             _like(no_factorial, compare_features)),
+             like=no_factorial),
         Hint("Start at i = 0: column 0 is x**0 / 0! = 1 (all ones).",
-             _like(starts_at_degree_one, compare_features)),
-        Hint("Raise ValueError when max_degree < 1.",
-             lambda case, got, expected: case.raises is not None),
+             like=starts_at_degree_one),
     ),
 )
 
@@ -117,7 +96,7 @@ def penalty_with_square_root_halved(w):
 
 
 def penalty_cases() -> list[Case]:
-    rng = _rng(2)
+    rng = rng_for(2)
     return [
         Case("w = [[1], [2]] (float32)", (np.array([[1.0], [2.0]], np.float32),),
              expected=np.float32(2.5), public=True),
@@ -139,11 +118,11 @@ L2_PENALTY = FunctionCheck(
     description="sum(w**2) / 2 as a scalar",
     hints=(
         Hint("The penalty is sum(w**2) / 2: divide by 2, so that its gradient is w.",
-             _like(penalty_without_half, compare_penalty)),
+             like=penalty_without_half),
         Hint("The penalty is the squared norm over 2, sum(w**2) / 2: take no square root.",
-             _like(penalty_with_square_root, compare_penalty)),
+             like=penalty_with_square_root),
         Hint("The penalty is the squared norm over 2, sum(w**2) / 2: take no square root.",
-             _like(penalty_with_square_root_halved, compare_penalty)),
+             like=penalty_with_square_root_halved),
     ),
 )
 
@@ -152,6 +131,7 @@ L2_PENALTY = FunctionCheck(
 # k_fold_split(X, y, k, i)
 # ---------------------------------------------------------------------------
 def _split(X, y, valid, train):
+    X, y = np.asarray(X), np.asarray(y)
     return X[train], y[train], X[valid], y[valid]
 
 
@@ -202,13 +182,13 @@ def fold_cases() -> list[Case]:
 def compare_fold(got, expected, case: Case) -> Mismatch:
     if not isinstance(got, tuple | list) or len(got) != 4:
         wanted = "(X_train, y_train, X_valid, y_valid)"
-        return f"k_fold_split should return {wanted}, got {describe(got)}"
+        return problem("type", f"k_fold_split should return {wanted}, got {describe(got)}")
     names = ("X_train", "y_train", "X_valid", "y_valid")
     for name, got_part, expected_part in zip(names, got, expected, strict=True):
-        problem = compare_values(got_part, np.asarray(expected_part), rtol=0, atol=0,
-                                 dtype="exact", path=name)
-        if problem:
-            return problem
+        found = compare_values(got_part, np.asarray(expected_part), rtol=0, atol=0,
+                               dtype="exact", path=name)
+        if found:
+            return found
     return None
 
 
@@ -219,16 +199,15 @@ K_FOLD_SPLIT = FunctionCheck(
     compare=compare_fold,
     description="validation examples [i m, (i+1) m), every other example trains",
     hints=(
+        Hint("Raise ValueError when k < 2, k > n, or i is not in [0, k).", when="did_not_raise"),
         Hint("The validation part of fold i is examples i*m up to (i+1)*m - 1: m of them, with "
              "m = n // k; X[i*m:(i+1)*m] has exactly those (the end of a slice is left out).",
-             _like(fold_off_by_one, compare_fold)),
+             like=fold_off_by_one),
         Hint("Folds count from 0: fold i = 0 starts at example 0.",
-             _like(fold_counted_from_one, compare_fold)),
+             like=fold_counted_from_one),
         Hint("Keep the n - k*m examples left over at the end in the training part: train on "
              "everything before i*m and everything from (i+1)*m on.",
-             _like(remainder_dropped, compare_fold)),
-        Hint("Raise ValueError when k < 2, k > n, or i is not in [0, k).",
-             lambda case, got, expected: case.raises is not None),
+             like=remainder_dropped),
     ),
 )
 
@@ -238,6 +217,7 @@ K_FOLD_SPLIT = FunctionCheck(
 # ---------------------------------------------------------------------------
 def _ridge(X, y, lambd, *, penalise_bias=False, sums=False):
     """Ridge by lstsq on the design with a ones column and sqrt(n λ) rows (or sqrt(λ) for sums)."""
+    dtype = np.asarray(X).dtype
     X = np.asarray(X, np.float64)
     y = np.asarray(y, np.float64).reshape(-1, 1)
     n, d = X.shape
@@ -248,7 +228,7 @@ def _ridge(X, y, lambd, *, penalise_bias=False, sums=False):
         penalty = penalty[:d]
     solution, *_ = np.linalg.lstsq(np.vstack([design, penalty]),
                                    np.vstack([y, np.zeros((len(penalty), 1))]), rcond=None)
-    return solution[:-1], float(solution[-1, 0])
+    return solution[:-1].astype(dtype), float(solution[-1, 0])
 
 
 def penalised_bias(X, y, lambd):
@@ -264,7 +244,7 @@ def penalty_without_half_in_ridge(X, y, lambd):
 
 
 def ridge_cases() -> list[Case]:
-    rng = _rng(4)
+    rng = rng_for(4)
 
     def problem(n, d, dtype=np.float32, scale=1.0):
         X = (rng.normal(size=(n, d)) * scale).astype(dtype)
@@ -292,14 +272,14 @@ def ridge_cases() -> list[Case]:
 
 def compare_ridge(got, expected, case: Case) -> Mismatch:
     if not isinstance(got, tuple | list) or len(got) != 2:
-        return f"ridge_regression should return a pair (w, b), got {describe(got)}"
+        return problem("type", f"ridge_regression should return a pair (w, b), got {describe(got)}")
     expected_w = np.asarray(expected[0])
-    problem = compare_values(got[0], expected_w, rtol=1e-3, atol=1e-4, dtype="exact", path="w")
-    if problem:
-        return problem
+    found = compare_values(got[0], expected_w, rtol=1e-3, atol=1e-4, dtype="exact", path="w")
+    if found:
+        return found
     b = array_or_none(got[1])
     if b is None or b.size != 1:
-        return f"b should be a single number, got {describe(got[1])}"
+        return problem("shape", f"b should be a single number, got {describe(got[1])}")
     return compare_values(b.reshape(()), np.asarray(float(np.ravel(expected[1])[0])),
                           rtol=1e-3, atol=1e-4, path="b")
 
@@ -311,16 +291,15 @@ RIDGE_REGRESSION = FunctionCheck(
     compare=compare_ridge,
     description="closed-form minimiser of mean((X w + b - y)**2 / 2) + lambd * ||w||² / 2",
     hints=(
+        Hint("Raise ValueError when lambd < 0.", when="did_not_raise"),
         Hint("Do not penalise the bias: only w is in the penalty. Center X and y (then "
              "b = mean(y) - mean(X) w), or leave the bias's row out of the penalty.",
-             _like(penalised_bias, compare_ridge)),
+             like=penalised_bias),
         Hint("The loss is the mean over the examples, not the sum: with the mean, the normal "
              "equations read (Xc^T Xc / n + lambd I) w = Xc^T yc / n.",
-             _like(summed_loss, compare_ridge)),
+             like=summed_loss),
         Hint("The penalty is lambd * ||w||² / 2, whose gradient is lambd * w: do not double it.",
-             _like(penalty_without_half_in_ridge, compare_ridge)),
-        Hint("Raise ValueError when lambd < 0.",
-             lambda case, got, expected: case.raises is not None),
+             like=penalty_without_half_in_ridge),
     ),
 )
 
@@ -354,7 +333,7 @@ def loss_without_half(X, y, k, lambd):
 
 
 def cross_validate_cases() -> list[Case]:
-    rng = _rng(5)
+    rng = rng_for(5)
 
     def problem(n, d, dtype=np.float64):
         X = rng.normal(size=(n, d)).astype(dtype)
@@ -376,10 +355,12 @@ def cross_validate_cases() -> list[Case]:
 
 def compare_cross_validate(got, expected, case: Case) -> Mismatch:
     if not isinstance(got, tuple | list) or len(got) != 2:
-        return f"cross_validate should return (train_loss, valid_loss), got {describe(got)}"
+        return problem("type", "cross_validate should return (train_loss, valid_loss), "
+                       f"got {describe(got)}")
     for name, value in zip(("train_loss", "valid_loss"), got, strict=True):
         if type(value) is not float:
-            return f"{name} should be a Python float (use float(...)), got {describe(value)}"
+            return problem("cross_validate.not_float",
+                           f"{name} should be a Python float, got {describe(value)}")
     return compare_values(tuple(got), tuple(float(v) for v in expected), rtol=1e-3, atol=1e-6,
                           path="(train_loss, valid_loss)")
 
@@ -391,14 +372,13 @@ CROSS_VALIDATE = FunctionCheck(
     compare=compare_cross_validate,
     description="mean training and validation loss of ridge_regression over the k folds",
     hints=(
+        Hint("Raise ValueError when k is out of range: k_fold_split does.", when="did_not_raise"),
         Hint("Average the k folds' losses (divide their sum by k).",
-             _like(summed_over_folds, compare_cross_validate)),
+             like=summed_over_folds),
         Hint("Each loss is mean((X w + b - y)**2 / 2): halve the squared error.",
-             _like(loss_without_half, compare_cross_validate)),
+             like=loss_without_half),
         Hint("Return Python floats: float(train_loss), float(valid_loss).",
-             lambda case, got, expected: any(type(v) is not float for v in got)),
-        Hint("Raise ValueError when k is out of range: k_fold_split does.",
-             lambda case, got, expected: case.raises is not None),
+             when="cross_validate.not_float"),
     ),
 )
 
@@ -441,11 +421,13 @@ def _trained(got):
 def compare_training(got, expected, case: Case) -> Mismatch:
     w, b = _trained(got)
     if w is None or b is None:
-        return f"train_weight_decay should return (w, b), got {describe(got)}"
+        return problem("type", f"train_weight_decay should return (w, b), got {describe(got)}")
     if w.shape != (200, 1) or b.size != 1:
-        return f"w should have shape (200, 1) and b one value, got {w.shape} and {b.shape}"
+        return problem("shape", f"w should have shape (200, 1) and b one value, got {w.shape} "
+                       f"and {b.shape}")
     if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))) or np.abs(w).max() > 1e4:
-        return f"training diverged: w reached {describe(float(np.abs(w).max()))} in magnitude"
+        return problem("training.diverged", "training diverged: w reached "
+                       f"{describe(float(np.abs(w).max()))} in magnitude")
     lambd = float(case.args[2])
     _, (X_test, y_test) = lecture_data()
     norm = float(np.linalg.norm(w))
@@ -455,13 +437,12 @@ def compare_training(got, expected, case: Case) -> Mismatch:
         low, high = bounds[lambd]
         if not low <= value <= high:
             wanted = f"above {low:g}" if high == np.inf else f"below {high:g}"
-            return f"with lambd = {lambd:g} {name} is {value:.3g}; expected it {wanted}"
+            kind = "training.not_decayed" if value > high else "training.small_start"
+            if name == "the test loss":
+                kind = "training.test_loss"
+            return problem(kind, f"with lambd = {lambd:g} {name} is {value:.3g}; "
+                                 f"expected it {wanted}")
     return None
-
-
-def _norm(got) -> float:
-    """The L2 norm of the returned w (inf or nan if it blew up)."""
-    return float(np.linalg.norm(_trained(got)[0]))
 
 
 TRAIN_WEIGHT_DECAY = FunctionCheck(
@@ -470,17 +451,17 @@ TRAIN_WEIGHT_DECAY = FunctionCheck(
     cases=train_cases,
     compare=compare_training,
     needs_reference=False,
+    timeout=120,
     description="minibatch SGD on the squared loss + lambd * l2_penalty(w), from w ~ N(1, 1)",
     hints=(
         Hint("Training diverged (w blew up): step against the gradient (w -= lr * grad), "
              "average the squared loss over the minibatch, and use the learning rate given.",
-             lambda case, got, expected: not _norm(got) < 1e4),
+             when="training.diverged"),
         Hint("The weights did not decay: add lambd * l2_penalty(w) to the minibatch's loss "
-             "before taking the gradient.",
-             lambda case, got, expected: case.args[2] > 0 and _norm(got) > 8.0),
+             "before taking the gradient.", when="training.not_decayed"),
         Hint("Start w from N(1, 1) (mean 1, standard deviation 1), as the assignment says: "
              "small initial weights hide the effect of weight decay.",
-             lambda case, got, expected: case.args[2] == 0 and _norm(got) < 8.0),
+             when="training.small_start"),
     ),
 )
 

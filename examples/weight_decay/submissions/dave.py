@@ -1,6 +1,6 @@
 # Dave: hostile. Answers that claim to equal anything, a peek at the reference
 # solution, a grader's NumPy patched to agree, huge output, and a training
-# function that never returns.
+# function that ends the process.
 import sys
 
 import numpy as np
@@ -52,5 +52,6 @@ def cross_validate(X, y, k, lambd):
 
 
 def train_weight_decay(features, labels, lambd, num_epochs=100, lr=0.003, batch_size=5, seed=0):
-    while True:
-        pass
+    import os
+
+    os._exit(0)  # ends the grading process as if all were well
