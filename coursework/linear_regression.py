@@ -7,8 +7,9 @@ implementations that share the data and every hyperparameter:
 * **from scratch**: the parameters are two `tf.Variable`s, the loss is written
   by hand, and a hand-written minibatch SGD updates them inside an explicit
   distributed training loop (`coursework.training.train_scratch`);
-* **concise**: a one-unit `keras.layers.Dense`, Keras's mean squared error and
-  SGD optimizer, trained with ``fit`` (`coursework.training.train_concise`).
+* **concise**: a one-unit `keras.layers.Dense`, the same squared loss as a
+  Keras loss (`SquaredLoss`) and Keras's SGD optimizer, trained with ``fit``
+  (`coursework.training.train_concise`).
 
 Both train under a `tf.distribute.MirroredStrategy`; with the same seed and the
 same global batch size they take the same steps whatever the number of
