@@ -109,3 +109,18 @@ def standard_cases(
         return [*known, *generated, *extra]
 
     return cases
+
+
+def softmax_rows(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax in float64: probabilities to draw inputs from (rows sum to 1)."""
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def nonzero_values(rng: np.random.Generator, shape, dtype: str = "float32",
+                   scale: float = 1.0) -> np.ndarray:
+    """Values of magnitude in [1, 2) times `scale`, random signs: none is zero.
+
+    For property checks that tell zeroed elements from kept ones (dropout).
+    """
+    return (rng.uniform(1.0, 2.0, shape) * rng.choice([-1.0, 1.0], shape) * scale).astype(dtype)

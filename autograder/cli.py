@@ -131,7 +131,28 @@ def build_parser() -> argparse.ArgumentParser:
     nbgrader.add_argument(
         "--course-id", default="dl-coursekit", help="nbgrader course id (default dl-coursekit)"
     )
+    new = commands.add_parser(
+        "new",
+        help="scaffold a new assignment: solution, checks, example class (instructors)",
+        description="Write solutions/NAME.py (a reference solution with solution markers), "
+        "autograder/specs/NAME.py (its checks) and examples/NAME/submissions/; nothing is "
+        "overwritten. Then follow docs/authoring.md.",
+    )
+    new.add_argument("name", help="the new assignment's name, e.g. weight_decay")
     return parser
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """``autograder new NAME``."""
+    from autograder.generate.scaffold import new_assignment
+    from autograder.layout import solutions_dir
+
+    for path in new_assignment(args.name, solutions_dir().parent):
+        print(f"wrote {path}")
+    print(f"Next: write the solution and its checks, add example students, then run "
+          f"`autograder release` and `autograder check solutions/{args.name}.py` "
+          "(docs/authoring.md).")
+    return 0
 
 
 def run_nbgrader(args: argparse.Namespace) -> int:
@@ -246,6 +267,7 @@ COMMANDS = {
     "grade": run_grade,
     "check": run_check,
     "nbgrader": run_nbgrader,
+    "new": run_new,
 }
 
 

@@ -143,23 +143,73 @@ def raises_phrase(exception: str) -> str:
     return f"raises {exception}"
 
 
-def call_failure(function: str, result: Any, raises: str | None = None) -> str:
-    """Why a call gave no output to compare (`result` is a `CallResult`)."""
+def call_failure(function: str, result: Any, raises: str | None = None,
+                 file_failed: bool = False) -> str:
+    """Why a call gave no output to compare (`result` is a `CallResult`).
+
+    Args:
+        function: The graded function.
+        result: The call's result.
+        raises: The exception the case wants, if any.
+        file_failed: Whether the submission did not load completely.
+    """
     status, error = result.status, result.error
+    if status == "missing" and file_failed:
+        return (f"{function} was not graded: your code stopped with an error before defining "
+                "it (the error is shown at the top)")
+    if status == "missing":
+        return f"{function} is not defined in your submission"
+    if status == "not_run" and file_failed:
+        return f"{function} was not graded: your submission could not be run (see the top)"
     if status == "timeout":
         return f"{function} did not finish: {error or 'time limit reached'}"
     if status == "not_run":
         return f"{function} was not run: {error or 'the submission ran out of time'}"
     if status == "crashed":
         return f"{function} crashed the process: {error or 'unknown reason'}"
-    if status == "missing":
-        return f"{function} is not defined in your submission"
     text = f"{function} raised {error or 'an error'}"
     if raises:
         text += f"; it should raise {raises}"
     return text
 
 
+def raised_in_other(function: str, other: str, message: str) -> str:
+    """A call that failed inside another of the student's graded functions."""
+    return f"{message}, inside your {other} (which {function} calls)"
+
+
+def fix_other_first(other: str) -> str:
+    """The hint for a failure that comes from another graded function."""
+    return f"Fix {other} first: this error comes from it, and its own checks say what is wrong."
+
+
+def uses_failing(function: str, other: str, message: str) -> str:
+    """A wrong output of a function that calls another function failing its checks."""
+    return f"{message} ({function} uses your {other}, which fails its own checks: fix it first)"
+
+
 def not_implemented_hint(function: str) -> str:
     """The hint for a function still raising the stub's NotImplementedError."""
     return f"Replace the `raise NotImplementedError` in {function} by your code."
+
+
+# ---------------------------------------------------------------------------
+# The class as a whole.
+# ---------------------------------------------------------------------------
+def wrong_assignment_warning(guess: Any, assignment: str) -> str:
+    """The instructor's warning when a class looks graded against the wrong assignment."""
+    text = (f"WARNING: {len(guess.lacking)} of {guess.total} submissions lack most of the "
+            f"functions graded in {assignment}.")
+    if guess.likely:
+        return (text + f" They look like the {guess.likely} assignment: did you mean "
+                f"--assignment {guess.likely}?")
+    return text + " Check --assignment: they match no assignment with checks either."
+
+
+def wrong_assignment_note(guess: Any, assignment: str) -> str:
+    """The note in a lacking student's feedback."""
+    text = f"Your submission defines few of the functions graded in {assignment}"
+    if guess.likely:
+        return text + (f"; it looks like the {guess.likely} assignment. If you submitted the "
+                       "wrong file, tell your instructor.")
+    return text + "; did you submit the right file?"

@@ -19,6 +19,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from autograder import feedback
+from autograder.assignment_guess import guess_wrong_assignment
 from autograder.checks import AssignmentSpec
 from autograder.class_report import write_class_report
 from autograder.escape import terminal_text
@@ -33,13 +35,21 @@ from autograder.output_folder import (
 )
 from autograder.report import CSV_FORMATS, gradebook, summary_table, write_student_reports
 from autograder.sandbox import Sandbox
+from autograder.sandbox.limits import Limits
 from autograder.specs import load_spec
 from autograder.submissions import Submission, find_submissions, submission_fingerprint
 
 
-def submission_timeout(case_timeout: float, calls: int) -> float:
-    """The time one submission may take in all: every call at its limit, plus start-up."""
-    return 30.0 + case_timeout * calls
+def submission_timeout(case_timeout: float, calls: int | Sequence[float | None]) -> float:
+    """The time one submission may take in all: every call at its limit, plus start-up.
+
+    Args:
+        case_timeout: The limit of a call that sets none.
+        calls: The calls' own limits (None: `case_timeout`), or how many calls.
+    """
+    if isinstance(calls, int):
+        calls = [None] * calls
+    return 30.0 + sum(case_timeout if limit is None else limit for limit in calls)
 
 
 def grader_paths() -> list[Path]:
@@ -72,11 +82,10 @@ def open_sandbox(
         hidden: More paths student code must not read (submissions, output).
         public_only: Whether only the public cases will run.
     """
-    calls = len(assignment_cases(spec, public_only))
+    limits = [check.timeout for check, _ in assignment_cases(spec, public_only)]
     return Sandbox(
         hidden_paths=[*grader_paths(), *hidden],
-        case_timeout=timeout,
-        submission_timeout=submission_timeout(timeout, calls),
+        limits=Limits(case_timeout=timeout, submission_timeout=submission_timeout(timeout, limits)),
     )
 
 
@@ -178,6 +187,17 @@ def grade_command(
             for grade in grade_class(todo, spec, sandbox, jobs=jobs, on_done=on_done):
                 graded[grade.student] = grade
     grades = [graded[submission.student] for submission in submissions]
+    guess = guess_wrong_assignment(grades, submissions, spec)
+    if guess is not None:
+        print(feedback.wrong_assignment_warning(guess, assignment), file=sys.stderr)
+        for grade in grades:
+            if grade.student in guess.lacking and not any(
+                note == feedback.wrong_assignment_note(guess, assignment) for note in grade.notes
+            ):
+                grade.notes.append(feedback.wrong_assignment_note(guess, assignment))
+                folder = out / folders[grade.student]
+                write_student_reports(grade, spec, folder)
+                save_grade(folder, grade, fingerprints[grade.student])
     remove_leftovers(out)
     write_atomic(out / "grades.csv", gradebook(grades, spec, csv_format))
     class_report = write_class_report(grades, spec, out)

@@ -33,6 +33,7 @@ from autograder.feedback import describe, describe_inputs
 from autograder.safe_read import UnreadableFile
 from autograder.sandbox import CallResult, Sandbox, run_call
 from autograder.sandbox.harness import run_call_typed
+from autograder.sandbox.source import meaningful_line
 from autograder.submissions import Submission, read_chunks
 
 PUBLIC_ONLY_NOTE = "public checks only"
@@ -63,6 +64,8 @@ class CaseOutcome:
         returned_type: The type name of what the call returned ("float",
             "EagerTensor"), when it returned.
         grader_error: A bug of the spec met on this case (a hint that raised).
+        caused_by: Another graded function of the student's that this failure
+            comes from (it raised inside it, or it fails its own checks).
     """
 
     case: str
@@ -76,6 +79,7 @@ class CaseOutcome:
     error_type: str | None = None
     returned_type: str | None = None
     grader_error: str | None = None
+    caused_by: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -83,6 +87,8 @@ class CaseOutcome:
 
     def details(self) -> list[tuple[str, str]]:
         """What a report shows of a failing case: (label, text) pairs in order."""
+        if self.status in ("missing", "skipped"):
+            return [("problem", self.message)] if self.message else []
         pairs = [("inputs", self.inputs), ("expected", self.expected), ("got", self.got),
                  ("problem", self.message), ("hint", self.hint)]
         return [(label, text) for label, text in pairs if text is not None]
@@ -174,8 +180,20 @@ def expected_outputs(
 # ---------------------------------------------------------------------------
 # Comparing one submission's outputs.
 # ---------------------------------------------------------------------------
-def judge(check: FunctionCheck, case: Case, expected: Any, result: CallResult) -> CaseOutcome:
-    """Compares one call's result with its expected output."""
+def judge(check: FunctionCheck, case: Case, expected: Any, result: CallResult, *,
+          graded: Sequence[str] = (), file_failed: bool = False) -> CaseOutcome:
+    """Compares one call's result with its expected output.
+
+    Args:
+        check: The function's check.
+        case: The case.
+        expected: The expected output (plain data, viewed).
+        result: What the call did.
+        graded: The assignment's graded functions, to tell when an exception
+            was raised inside another of them.
+        file_failed: Whether the submission did not load completely (then a
+            missing function is "not graded" rather than "not defined").
+    """
     outcome = CaseOutcome(
         case=case.name, status=_RESULT_STATUSES.get(result.status, "crashed"),
         inputs=describe_inputs(case), error_type=result.error_type,
@@ -189,8 +207,13 @@ def judge(check: FunctionCheck, case: Case, expected: Any, result: CallResult) -
         outcome.status = "passed"
         return outcome
     if result.status != "ok":
-        outcome.message = feedback.call_failure(check.function, result, case.raises)
-        if result.error_type == "NotImplementedError":
+        outcome.message = feedback.call_failure(check.function, result, case.raises, file_failed)
+        other = result.error_function
+        if result.status == "error" and other in graded and other != check.function:
+            outcome.caused_by = other
+            outcome.message = feedback.raised_in_other(check.function, other, outcome.message)
+            outcome.hint = feedback.fix_other_first(other)
+        elif result.error_type == "NotImplementedError":
             outcome.hint = feedback.not_implemented_hint(check.function)
         elif result.status == "error":
             kind = f"raised.{result.error_type}"
@@ -281,10 +304,26 @@ def grade_submission(
             if pair_check is not check:
                 continue
             result = results[index] or CallResult(status="not_run", error=grade.problem)
-            outcomes.append(judge(check, case, expected[index], result))
+            outcomes.append(judge(check, case, expected[index], result, graded=spec.functions,
+                                  file_failed=bool(grade.problem or grade.load_errors)))
         grade.functions.append(score_function(check, outcomes))
+    blame_used_functions(grade, spec)
     grade.seconds = time.perf_counter() - start
     return grade
+
+
+def blame_used_functions(grade: SubmissionGrade, spec: AssignmentSpec) -> None:
+    """Marks wrong outputs of a function that uses another failing function of the student's."""
+    failing = {function.function for function in grade.functions if not function.passed}
+    for function in grade.functions:
+        used = [name for name in spec.check(function.function).uses if name in failing]
+        if not used:
+            continue
+        for outcome in function.outcomes:
+            if outcome.status == "failed" and outcome.caused_by is None:
+                outcome.caused_by = used[0]
+                outcome.message = feedback.uses_failing(function.function, used[0],
+                                                        outcome.message)
 
 
 def _checks_in_order(pairs: Sequence[tuple[FunctionCheck, Case]]) -> list[FunctionCheck]:
@@ -374,8 +413,8 @@ def check_function_in_process(
             value, returned_type = run_call_typed(implementation, check.call(case))
             result = CallResult(status="ok", value=value, returned_type=returned_type)
         except Exception as error:  # noqa: BLE001 - report the student's exception
-            result = CallResult(status="error", error=f"{type(error).__name__}: {error}",
-                                error_type=type(error).__name__)
+            result = CallResult(status="error", error_type=type(error).__name__,
+                                error=f"{type(error).__name__}: {meaningful_line(str(error))}")
         result.seconds = time.perf_counter() - start
         outcomes.append(judge(check, case, wanted, result))
     return score_function(check, outcomes)

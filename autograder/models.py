@@ -46,6 +46,7 @@ import numpy as np
 
 from autograder.checks import Case, FunctionCheck, Hint, Mismatch, array_or_none, problem
 from autograder.feedback import describe, is_unsupported
+from autograder.sandbox.source import meaningful_line
 
 ACTIVATION_LAYERS = {"ReLU": "relu", "Softmax": "softmax", "LeakyReLU": "leaky_relu",
                      "ELU": "elu", "PReLU": "prelu"}
@@ -284,7 +285,7 @@ def metric_problem(got: dict, recipe: Recipe, output_shape: Sequence[int] | None
     if error:
         return problem("model.training", text=(
             f"training the model ({recipe.describe()}) raised {error.get('type')}: "
-            f"{error.get('message')}"))
+            f"{meaningful_line(str(error.get('message')))[:300]}"))
     data = recipe.data()
     predictions = array_or_none(got.get("predictions"))
     wanted = (len(data["y_eval"]), *(output_shape or ()))

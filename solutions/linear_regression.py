@@ -81,7 +81,8 @@ def data_iter(batch_size, features, labels, seed=None):
         batch_size: Examples per minibatch; the last one may be smaller.
         features: Features, shape (n, d).
         labels: Labels, first dimension n.
-        seed: Optional seed of the shuffle order.
+        seed: Optional seed of the shuffle order: the same seed gives the same
+            batches, another seed another order.
 
     Yields:
         ``(X, y)`` pairs: the features and labels of one minibatch.

@@ -132,3 +132,106 @@ def test_wrong_functions_run_on_every_case_without_grader_errors():
                         output = wrong_output(check, like, case)
                         assert output.raised is None or isinstance(output.raised, str)
     assert tf.executing_eagerly()
+
+
+def test_autograder_new_scaffolds_a_working_assignment(tmp_path):
+    import importlib.util
+
+    from autograder.generate.scaffold import new_assignment
+    from autograder.grading import check_function_in_process
+
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "autograder" / "specs").mkdir(parents=True)
+    written = new_assignment("weight_tying", tmp_path)
+    assert [path.name for path in written] == ["weight_tying.py", "weight_tying.py", "submissions"]
+    with pytest.raises(ValueError, match="already exists"):
+        new_assignment("weight_tying", tmp_path)
+    with pytest.raises(ValueError, match="lower-case Python identifier"):
+        new_assignment("Bad-Name", tmp_path)
+
+    def load(path):
+        module_spec = importlib.util.spec_from_file_location(f"scaffolded_{path.parent.name}", path)
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+        return module
+
+    spec = load(tmp_path / "autograder" / "specs" / "weight_tying.py").SPEC
+    solution = load(tmp_path / "solutions" / "weight_tying.py")
+    assert "### BEGIN SOLUTION" in (tmp_path / "solutions" / "weight_tying.py").read_text()
+    assert check_function_in_process(spec, "scale", solution.scale).passed
+    wrong = check_function_in_process(spec, "scale", lambda X, factor: X + factor)
+    assert wrong.first_failure.hint == "Multiply by factor; do not add it."
+
+
+def test_one_frozen_limits_type_and_per_function_time_limits():
+    import dataclasses
+
+    from autograder.grade_command import open_sandbox, submission_timeout
+    from autograder.sandbox.limits import Limits
+
+    limits = Limits(case_timeout=5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        limits.case_timeout = 6
+    with pytest.raises(ValueError, match="memory_limit_mb must be positive"):
+        Limits(memory_limit_mb=0)
+    assert limits.for_calls([None, 60]).call_timeouts == (5.0, 60.0)
+    assert submission_timeout(10, [None, 60]) == 30 + 10 + 60
+    spec = load_spec("mlp")
+    sandbox = open_sandbox(spec, timeout=10)
+    assert isinstance(sandbox.limits, Limits) and sandbox.limits.case_timeout == 10
+    assert sandbox.limits.submission_timeout == submission_timeout(
+        10, [check.timeout for check in spec.checks for _ in check.cases()])
+
+
+# ---------------------------------------------------------------------------
+# Messages: TensorFlow errors, files that do not load, failures caused elsewhere.
+# ---------------------------------------------------------------------------
+def test_tensorflow_and_keras_errors_are_cut_to_their_first_meaningful_line():
+    from autograder.sandbox.source import meaningful_line
+
+    keras_error = (
+        "Exception encountered when calling Sequential.call().\n\n\x1b[1mInput 0 of layer "
+        '"dense" is incompatible with the layer: expected axis -1 of input shape to have value '
+        "784, but received input with shape (2, 28, 28)\x1b[0m\n\nArguments received by "
+        "Sequential.call():\n  • inputs=tf.Tensor(shape=(2, 28, 28), dtype=float32)")
+    line = meaningful_line(keras_error)
+    assert line.startswith('Input 0 of layer "dense" is incompatible') and "\x1b" not in line
+    assert line.endswith("(2, 28, 28)")
+    tf_error = ("{{function_node __wrapped__AddV2_device_/job:localhost/replica:0/task:0/"
+                "device:CPU:0}} Incompatible shapes: [2,3] vs. [2] [Op:AddV2] name: ")
+    assert meaningful_line(tf_error) == "Incompatible shapes: [2,3] vs. [2]"
+
+
+def test_a_file_that_does_not_load_leaves_its_functions_not_graded():
+    check = doubled_check()
+    case = check.cases()[0]
+    missing = CallResult("missing", error="function 'double' is not defined in the submission")
+    outcome = judge(check, case, case.expected, missing, file_failed=True)
+    assert outcome.status == "missing" and "was not graded" in outcome.message
+    assert outcome.details() == [("problem", outcome.message)], "no inputs, no expected value"
+    alone = judge(check, case, case.expected, missing)
+    assert alone.message == "double is not defined in your submission"
+
+
+def test_a_failure_raised_inside_another_graded_function_says_so():
+    check = doubled_check()
+    case = check.cases()[0]
+    raised = CallResult("error", error="InvalidArgumentError: Incompatible shapes (line 4)",
+                        error_type="InvalidArgumentError", error_function="softmax")
+    outcome = judge(check, case, case.expected, raised, graded=["softmax", "double"])
+    assert outcome.caused_by == "softmax" and "inside your softmax" in outcome.message
+    assert outcome.hint.startswith("Fix softmax first")
+
+
+def test_wrong_outputs_of_a_function_using_a_failing_one_name_it():
+    from autograder.grading import CaseOutcome, FunctionGrade, SubmissionGrade, blame_used_functions
+
+    spec = load_spec("softmax_regression")
+    grade = SubmissionGrade("s", None, 10.0, functions=[
+        FunctionGrade("softmax", 2, 0, [CaseOutcome("c", status="failed", message="nan")]),
+        FunctionGrade("softmax_regression", 2, 0, [CaseOutcome("c", status="failed",
+                                                               message="differs")]),
+    ])
+    blame_used_functions(grade, spec)
+    outcome = grade.functions[1].outcomes[0]
+    assert outcome.caused_by == "softmax" and "uses your softmax" in outcome.message

@@ -27,7 +27,10 @@ EXAMPLES = REPO / "examples" / "linear_regression" / "submissions"
 
 # What each example student must score (out of 10), and why.
 EXPECTED_SCORES = {
-    "alice": 10.0,  # correct, written differently from the reference
+    # alice: correct, written differently from the reference. Her data_iter shuffled with
+    # tf.random.shuffle(seed=seed), which does not reproduce in eager mode; now that seeds are
+    # checked (the docstring promises them) she shuffles statelessly, as ivan and judy do.
+    "alice": 10.0,
     "bob": 9.0,  # squared_loss lacks its 1/2 (1 point)
     "carol": None,  # several mistakes: filled in below from its own analysis
     "dave": 0.0,  # syntax error
@@ -49,6 +52,17 @@ EXPECTED_SCORES = {
     "trent": 0.0,  # (fixture) a FIFO: reading it would hang
     "zoe": 0.0,  # (fixture) a link to /dev/zero: reading it would never end
     "\x1b[31mred\x07": 0.0,  # (fixture) escape sequences in the name; a syntax error
+    # kim: one mistake per function. linreg flattens (0), squared_loss sums (0), sgd rebinds
+    # a local name (0), data_iter does not shuffle: only the two 7-example cases, too small
+    # to tell, pass (2 * 2/5 = 0.8), normal_equation returns w flat (0), and her training
+    # uses her sgd, so the parameters never move (0).
+    "kim": 0.8,
+    # leo: linreg without bias (0); squared_loss broadcasts y of shape (n,) to (n, n), right
+    # only where y is (n, 1) or n = 1 (1 * 2/6 = 0.33); sgd climbs (0); data_iter unpairs
+    # features and labels (0); normal_equation right (2); his training diverges (0).
+    "leo": 2.33,
+    # mia: only data_iter, ignoring its seed: the seeded case fails (2 * 4/5 = 1.6).
+    "mia": 1.6,
     "reference": 10.0,  # solutions/linear_regression.py
     "stub": 0.0,  # assignments/linear_regression.py as released
 }
@@ -403,3 +417,18 @@ def test_a_killed_run_grades_only_the_rest_and_ends_with_the_same_gradebook(grad
         assert (out / folder / "grade.json").stat().st_mtime_ns == mtime
     _, uninterrupted = graded
     assert (out / "grades.csv").read_bytes() == (uninterrupted / "grades.csv").read_bytes()
+
+
+def test_a_class_graded_against_the_wrong_assignment_is_named(tmp_path, capsys):
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    for student in ("ann", "ben", "cat"):
+        shutil.copy(REPO / "solutions" / "softmax_regression.py", submissions / f"{student}.py")
+    out = tmp_path / "out"
+    status = main(["grade", str(submissions), "--assignment", "linear_regression",
+                   "--out", str(out), "--jobs", "2", "--timeout", "5"])
+    assert status == 0
+    warning = capsys.readouterr().err
+    assert "3 of 3 submissions lack most of the functions graded in linear_regression" in warning
+    assert "--assignment softmax_regression" in warning
+    assert "looks like the softmax_regression assignment" in (out / student_folder("ann") / "feedback.md").read_text()

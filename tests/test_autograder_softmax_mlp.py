@@ -36,6 +36,21 @@ SOFTMAX_SCORES = {
     # carol: accuracy as a count only passes the batch of one, whose count is 0 = 0.0
     # (1 * 1/4); the Keras model lacks its Flatten, so training fails in both cases (0).
     "carol": 2 + 2 + 0.25 + 2 + 0,
+    # dan: softmax over columns (0), cross_entropy summed (0), accuracy broadcasts labels of
+    # shape (n, 1), failing that case (1 * 3/4), softmax_regression returns logits (0), the
+    # model ends in a softmax (0).
+    "dan": 0.75,
+    # eve: softmax without keepdims raises for non-square logits and is wrong for square
+    # ones; only the batch of one passes (2 * 1/6); cross_entropy picks a (n, n) matrix (0);
+    # accuracy returns a tensor, not a Python float (0); softmax_regression does not flatten
+    # (0); the model has 10 units whatever num_classes, right for the default only (3 * 1/2).
+    "eve": 0.33 + 1.5,
+    # fay: softmax over the whole batch, right for the batch of one (2 * 1/6); cross_entropy
+    # of shape (n, 1) (0); accuracy's argmax over axis 0, right by chance on the batch of one
+    # (1 * 1/4); nothing else defined.
+    "fay": 0.33 + 0.25,
+    "gil": 0.0,  # only cross_entropy, without its minus sign
+    "hal": 1.6,  # only cross_entropy, one_hot * log: nan on the tiny-probability case (2 * 4/5)
     "reference": 10.0,  # solutions/softmax_regression.py
     "stub": 0.0,  # assignments/softmax_regression.py as released: NotImplementedError
 }
@@ -49,6 +64,21 @@ MLP_SCORES = {
     # it twice with seed 1 (3 * 6/9 = 2; 2.33 before seeds were checked); build_mlp ignores
     # dropout, failing the case with dropout 0.5 (4 * 2/3 = 2.67).
     "carol": 0 + 0 + 2 + 2.67,
+    # dan: relu is a 0/1 mask (0), mlp_forward has no hidden activation (0), dropout
+    # multiplies by 1 - rate: right for rates 0 and 1 and the two ValueError cases
+    # (3 * 4/9), build_mlp has no Flatten (0).
+    "dan": 1.33,
+    # eve: relu right (1); mlp_forward applies relu to the logits, right only where they are
+    # all positive (2 * 1/5); dropout shares one mask per column: right for rates 0 and 1, the
+    # ValueError cases and the batch of one, whose columns are single elements (3 * 5/9);
+    # build_mlp's hidden layer has no ReLU (0).
+    "eve": 1 + 0.4 + 1.67,
+    # fay: mlp_forward does not flatten (0); dropout keeps with probability rate: right for
+    # rates 0 and 1 and the ValueError cases (3 * 4/9); build_mlp ends in a softmax (0).
+    "fay": 1.33,
+    # gil: dropout gives zeros for rate 0 and nan for rate 1 (3 * 7/9); build_mlp has fixed
+    # sizes, right for the default only (4 * 1/3).
+    "gil": 2.33 + 1.33,
     "reference": 10.0,  # solutions/mlp.py
     "stub": 0.0,  # assignments/mlp.py as released
 }

@@ -24,6 +24,7 @@ from pathlib import Path
 from autograder.sandbox import processes, transport
 from autograder.sandbox.cgroups import SubmissionCgroup
 from autograder.sandbox.client import ForkServer, ForkServerError
+from autograder.sandbox.limits import WALL_FACTOR, Limits  # noqa: F401 - WALL_FACTOR re-exported
 from autograder.sandbox.protocol import CallResult
 
 ERROR_LIMIT = 1000
@@ -33,27 +34,9 @@ MEMORY_POLL_SECONDS = 0.1
 KILL_WAIT_SECONDS = 10.0
 #: How much longer than its CPU-time limit a phase may take in wall-clock time
 #: (a busy machine, or code that waits instead of computing).
-WALL_FACTOR = 10.0
 #: Wall-clock seconds allowed between saying "done" and exiting.
 DONE_GRACE_SECONDS = 2.0
 NO_RESULT = "the call ended without leaving a result (the sandbox's files were tampered with)"
-
-
-@dataclass
-class Limits:
-    """The limits one attempt is watched against; one time limit per call.
-
-    Time limits are CPU seconds of the whole submission (all its processes);
-    each phase may also take at most `wall_factor` times its limit in wall time.
-    """
-
-    call_timeouts: list[float]
-    load_timeout: float
-    memory_limit_mb: int
-    result_limit_bytes: int
-    output_cap: int
-    poll_interval: float
-    wall_factor: float = WALL_FACTOR
 
 
 @dataclass
@@ -170,6 +153,7 @@ def _call_result(folder: int, index: int, limits: Limits) -> CallResult | None:
             status, error=_text(fields.get("error"), ERROR_LIMIT) or "failed",
             traceback=_text(fields.get("traceback"), TRACEBACK_LIMIT), seconds=float(seconds),
             error_type=_text(fields.get("error_type"), NAME_LIMIT),
+            error_function=_text(fields.get("error_function"), NAME_LIMIT),
         )
     return CallResult("error", error="the result could not be read: unknown status")
 

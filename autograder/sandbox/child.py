@@ -41,6 +41,7 @@ from autograder.sandbox.source import (
     StatementCompiler,
     describe_error,
     parse_chunk,
+    raising_function,
     register_source,
 )
 
@@ -166,7 +167,7 @@ def _load(job: dict, namespace: dict, progress: Progress) -> list[str]:
 def _call(namespace: dict, call: Call, labels: list[str], memory_limit_mb: int) -> dict:
     started = time.perf_counter()
     result = {"status": "error", "error": None, "traceback": None, "error_type": None,
-              "returned_type": None}
+              "returned_type": None, "error_function": None}
     value = None
     try:
         function = namespace.get(call.function)
@@ -194,6 +195,7 @@ def _call(namespace: dict, call: Call, labels: list[str], memory_limit_mb: int) 
     except BaseException as error:  # noqa: BLE001 - student code may raise anything
         result["error"], result["traceback"] = describe_error(error, labels)
         result["error_type"] = type_name(error)
+        result["error_function"] = raising_function(error, labels)
     result["seconds"] = time.perf_counter() - started
     return result | {"value": value}
 

@@ -14,12 +14,12 @@ anything else (a generator, a function, an object with a custom ``__eq__``) the
 marker ``{"__unsupported__": "<type name>", "repr": "<repr cut to 200 chars>"}``,
 so no student object is ever trusted or compared as such.
 
-*Adapters* say how a function is called and what is sent back:
+*Adapters* say how a function is called and what is sent back (with
+``options["variants"]``, a list of dicts, any adapter sends the list of its
+outputs for the call as given and for one more call per variant, its keyword
+arguments updated with the variant: to check that seeds reproduce):
 
-* ``"value"``: ``f(*args, **kwargs)``, its return value; with
-  ``options["variants"]`` (a list of dicts), the list of the return values of
-  that call and of one more call per variant, its keyword arguments updated
-  with the variant (to check seeds: the same seed again, then another);
+* ``"value"``: ``f(*args, **kwargs)``, its return value;
 * ``"inplace"``: ``{"return": ..., "args": [final value of each argument]}``
   (and ``"kwargs"`` when there are keyword arguments), to check in-place updates;
 * ``"iterate"``: the list of items of the returned iterable, at most
@@ -256,16 +256,7 @@ def type_name(value: Any) -> str:
 
 def _call_value(function: Callable, call: Call) -> tuple[Any, str]:
     returned = function(*materialize(call.args), **materialize(call.kwargs))
-    variants = call.options.get("variants")
-    if variants is None:
-        return to_plain(returned), type_name(returned)
-    if type(variants) is not list or not all(type(item) is dict for item in variants):
-        raise ValueError("options['variants'] must be a list of dicts of keyword arguments")
-    outputs = [to_plain(returned)]
-    for changes in variants:
-        kwargs = {**call.kwargs, **changes}
-        outputs.append(to_plain(function(*materialize(call.args), **materialize(kwargs))))
-    return outputs, type_name(returned)
+    return to_plain(returned), type_name(returned)
 
 
 def _call_inplace(function: Callable, call: Call) -> tuple[dict, str]:
@@ -476,4 +467,16 @@ def run_call_typed(function: Callable, call: Call) -> tuple[Any, str]:
     to plain data: "float" for a Python float, "EagerTensor" for a tensor.
     """
     check_call(call)
-    return _ADAPTER_FUNCTIONS[call.adapter](function, call)
+    adapter = _ADAPTER_FUNCTIONS[call.adapter]
+    variants = call.options.get("variants")
+    if variants is None:
+        return adapter(function, call)
+    if type(variants) is not list or not all(type(item) is dict for item in variants):
+        raise ValueError("options['variants'] must be a list of dicts of keyword arguments")
+    output, returned_type = adapter(function, call)
+    outputs = [output]
+    for changes in variants:
+        again = Call(call.function, call.args, {**call.kwargs, **changes}, call.adapter,
+                     call.options, call.timeout)
+        outputs.append(adapter(function, again)[0])
+    return outputs, returned_type

@@ -51,6 +51,8 @@ class CallResult:
         returned_type: The name of the type of what the function returned,
             before conversion to plain data ("float", "EagerTensor"), when
             `status` is ``"ok"``.
+        error_function: The student's function in which the exception was
+            raised (the innermost frame of the student's code), if any.
     """
 
     status: str
@@ -60,6 +62,7 @@ class CallResult:
     seconds: float = 0.0
     error_type: str | None = None
     returned_type: str | None = None
+    error_function: str | None = None
 
 
 @dataclass

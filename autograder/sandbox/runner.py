@@ -14,6 +14,7 @@ the submission.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import random
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.sandbox import isolation, processes, transport
-from autograder.sandbox.attempt import WALL_FACTOR, Limits, TimeLeft, Watcher
+from autograder.sandbox.attempt import TimeLeft, Watcher
 from autograder.sandbox.cgroups import (
     CONTROLLER_LIMITS,
     SandboxCgroups,
@@ -35,8 +36,9 @@ from autograder.sandbox.cgroups import (
 from autograder.sandbox.client import ForkServer, ForkServerError
 from autograder.sandbox.harness import check_call
 from autograder.sandbox.isolation import LIMIT_FIELDS, isolation_report
+from autograder.sandbox.limits import Limits
 from autograder.sandbox.protocol import Call, Chunk, SubmissionRun
-from autograder.sandbox.submission import Budget, SubmissionState
+from autograder.sandbox.submission import SubmissionState
 
 __all__ = ["Sandbox", "isolation_report"]
 
@@ -104,6 +106,8 @@ class Sandbox:
     Args:
         hidden_paths: Files and folders student code must not be able to read
             (as root: covered with an empty read-only file system in the child).
+        limits: All the limits at once (`autograder.sandbox.limits.Limits`);
+            any of them may also be given by name, overriding `limits`:
         case_timeout: CPU seconds each call may take (all the submission's
             processes together); in wall-clock time `wall_factor` times as much.
         submission_timeout: CPU seconds the whole submission may take, restarts
@@ -132,28 +136,16 @@ class Sandbox:
         self,
         *,
         hidden_paths: Sequence[Path],
-        case_timeout: float = 10.0,
-        submission_timeout: float = 120.0,
-        load_timeout: float = 30.0,
-        memory_limit_mb: int = 4096,
-        output_cap: int = 20_000,
-        result_limit_mb: int = 512,
-        process_limit: int = 256,
-        poll_interval: float = 0.05,
+        limits: Limits | None = None,
         work_root: Path | None = None,
-        cpu_cores: float = 1.0,
-        wall_factor: float = WALL_FACTOR,
         cgroups: bool = True,
+        **settings: float,
     ):
-        for name, value in (
-            ("case_timeout", case_timeout), ("submission_timeout", submission_timeout),
-            ("load_timeout", load_timeout), ("memory_limit_mb", memory_limit_mb),
-            ("output_cap", output_cap), ("result_limit_mb", result_limit_mb),
-            ("process_limit", process_limit), ("poll_interval", poll_interval),
-            ("cpu_cores", cpu_cores), ("wall_factor", wall_factor),
-        ):
-            if not value > 0:
-                raise ValueError(f"{name} must be positive, got {value!r}")
+        try:
+            limits = dataclasses.replace(limits or Limits(), **settings)
+        except TypeError as error:
+            raise ValueError(f"unknown sandbox limit: {error}") from None
+        self.limits = limits
         if isinstance(hidden_paths, (str, Path)):
             raise ValueError("hidden_paths must be a sequence of paths, not one path")
         self.hidden_paths = sorted({Path(path).resolve() for path in hidden_paths})
@@ -161,17 +153,10 @@ class Sandbox:
         for path in self.hidden_paths:
             if path == self.work_root or path in self.work_root.parents:
                 raise ValueError(f"the work folder {self.work_root} is inside hidden {path}")
-        self.case_timeout = float(case_timeout)
-        self.submission_timeout = float(submission_timeout)
-        self.load_timeout = float(load_timeout)
-        self.memory_limit_mb = int(memory_limit_mb)
-        self.output_cap = int(output_cap)
-        self.result_limit_bytes = int(result_limit_mb) * 2**20
-        self.process_limit = int(process_limit)
-        self.poll_interval = float(poll_interval)
-        self.cpu_cores = float(cpu_cores)
-        self.wall_factor = max(1.0, float(wall_factor))
-        self.work_folder_mb = int(result_limit_mb) * 2 + WORK_FOLDER_EXTRA_MB
+        for field in dataclasses.fields(Limits):  # read-only copies, for messages
+            setattr(self, field.name, getattr(limits, field.name))
+        self.result_limit_bytes = limits.result_limit_bytes
+        self.work_folder_mb = int(limits.result_limit_mb) * 2 + WORK_FOLDER_EXTRA_MB
         self.root_mode = os.geteuid() == 0
         self.use_cgroups = bool(cgroups)
         self.startup_seconds: float | None = None
@@ -285,16 +270,10 @@ class Sandbox:
 
     def call_timeout(self, call: Call) -> float:
         """Seconds `call` may take: its own `Call.timeout`, else `case_timeout`."""
-        return float(call.timeout) if call.timeout is not None else self.case_timeout
+        return self.limits.call_timeout(call.timeout)
 
     def _limits(self, calls: list[Call]) -> Limits:
-        return Limits(
-            call_timeouts=[self.call_timeout(call) for call in calls],
-            load_timeout=self.load_timeout,
-            memory_limit_mb=self.memory_limit_mb, result_limit_bytes=self.result_limit_bytes,
-            output_cap=self.output_cap, poll_interval=self.poll_interval,
-            wall_factor=self.wall_factor,
-        )
+        return self.limits.for_calls([call.timeout for call in calls])
 
     def _spec(self, folder: Path, uid: int | None, cgroup: SubmissionCgroup | None) -> dict:
         procs: dict[str, list[str]] = {}
@@ -400,8 +379,7 @@ class Sandbox:
             check_call(call)
         started = time.monotonic()
         server = self._current_server()
-        budget = Budget(self.load_timeout, self.submission_timeout, self.call_timeout,
-                        self.output_cap, self.wall_factor)
+        budget = self.limits
         submission = SubmissionState(
             chunks, calls, started + self.submission_timeout * self.wall_factor, budget)
         uid = self._allocate_uid()

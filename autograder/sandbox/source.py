@@ -10,6 +10,7 @@ import __future__
 
 import ast
 import linecache
+import re
 import traceback
 from collections.abc import Iterable
 from types import CodeType
@@ -71,12 +72,42 @@ class StatementCompiler:
         return code
 
 
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_TF_NODE = re.compile(r"\{\{function_node [^}]*\}\}\s*")
+_TF_OP = re.compile(r"\s*\[Op:[\w.]+\](?:\s*name:\s*\S*)?\s*$")
+_BOILERPLATE = ("Exception encountered when calling", "Arguments received by", "Traceback")
+
+
+def meaningful_line(text: str) -> str:
+    """The first line of an error message that says something, without escape codes.
+
+    TensorFlow and Keras wrap their messages: Keras opens with "Exception
+    encountered when calling ..." and ends with the arguments received, in
+    bold escape codes; TensorFlow adds ``{{function_node ...}}`` and ``[Op:...]``.
+    """
+    text = _CONTROLS.sub("", _ESCAPES.sub("", _TF_NODE.sub("", text)))
+    for line in text.splitlines():
+        line = line.strip().lstrip("•").strip()
+        if line and not line.startswith(_BOILERPLATE):
+            return _TF_OP.sub("", line)
+    return ""
+
+
+def raising_function(error: BaseException, labels: Iterable[str]) -> str | None:
+    """The name of the student's function in which `error` was raised, if any."""
+    frames = _student_frames(error, labels)
+    return frames[-1].name if frames else None
+
+
 def _message(error: BaseException) -> str:
     try:
         text = str(error)
     except BaseException:  # noqa: BLE001 - __str__ is student code
         text = "<message could not be shown>"
-    text = " ".join(text.split())
+    if type(text) is not str:
+        text = "<message could not be shown>"
+    text = " ".join(meaningful_line(text).split())
     if len(text) > MESSAGE_LIMIT:
         text = text[: MESSAGE_LIMIT - 3] + "..."
     name = type(error).__name__

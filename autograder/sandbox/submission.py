@@ -10,22 +10,11 @@ sums everything up as a `SubmissionRun`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from autograder.sandbox.attempt import Outcome, describe_status
+from autograder.sandbox.limits import Limits
 from autograder.sandbox.protocol import Call, CallResult, Chunk, SubmissionRun
-
-
-@dataclass(frozen=True)
-class Budget:
-    """The time limits a submission runs under (CPU seconds; wall-clock: `wall_factor` times)."""
-
-    load_timeout: float
-    submission_timeout: float
-    call_timeout: Callable[[Call], float]
-    output_cap: int
-    wall_factor: float = 10.0
 
 
 def time_limit_message(limit: float, wall_clock: bool, wall_factor: float) -> str:
@@ -47,7 +36,7 @@ class SubmissionState:
     """
 
     def __init__(self, chunks: Sequence[Chunk], calls: Sequence[Call], deadline: float,
-                 budget: Budget):
+                 budget: Limits):
         self.chunks = list(chunks)
         self.calls = list(calls)
         self.deadline = deadline
@@ -106,8 +95,6 @@ class SubmissionState:
         """
         self.attempts += 1
         self.cpu_seconds += outcome.cpu_seconds
-        if self.attempts > 1:
-            outcome.output = f"[sandbox: fresh process, attempt {self.attempts}]\n" + outcome.output
         self.outputs.append((outcome.output, outcome.output_more))
         if self.isolation is None:
             self.isolation = outcome.isolation
@@ -147,7 +134,7 @@ class SubmissionState:
         """Records the result of the call an attempt stopped in; says what happened."""
         seconds = outcome.seconds_in_phase
         if outcome.reason == "call_timeout":
-            limit = self.budget.call_timeout(self.calls[current])
+            limit = self.budget.call_timeout(self.calls[current].timeout)
             error = time_limit_message(limit, outcome.wall_clock, self.budget.wall_factor)
             result = CallResult("timeout", error=error, seconds=seconds)
             what = "timed out"

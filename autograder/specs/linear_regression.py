@@ -20,12 +20,7 @@ from autograder.checks import (
 from autograder.feedback import describe
 from autograder.sandbox import Tensor, Variable
 
-
 # linreg(X, w, b) ----------------------------------------------------------------------------
-def linreg_flattened(X, w, b):
-    return tf.reshape(tf.matmul(X, w) + b, [-1])
-
-
 LINREG = FunctionCheck(
     "linreg", points=1, description="the model X w + b, shape (n, 1)",
     cases=standard_cases(
@@ -38,27 +33,15 @@ LINREG = FunctionCheck(
     compare=close_to(rtol=1e-5, atol=1e-6, scaled=True),
     hints=(
         Hint("The result must keep the shape (n, 1): use tf.matmul(X, w) and add b, without "
-             "flattening or reducing.", like=linreg_flattened),
+             "flattening or reducing.", like=lambda X, w, b: tf.reshape(X @ w + b, [-1])),
         Hint("The bias b is missing: return tf.matmul(X, w) + b.", like=lambda X, w, b: X @ w),
     ),
 )
 
 
 # squared_loss(y_hat, y) ---------------------------------------------------------------------
-def loss_unreshaped(y_hat, y):
-    return (y_hat - y) ** 2 / 2
-
-
-def loss_without_half(y_hat, y):
-    return (y_hat - tf.reshape(y, tf.shape(y_hat))) ** 2
-
-
-def loss_summed(y_hat, y):
-    return tf.reduce_sum(loss_without_half(y_hat, y) / 2)
-
-
-def loss_averaged(y_hat, y):
-    return tf.reduce_mean(loss_without_half(y_hat, y) / 2)
+def _error(y_hat, y):
+    return y_hat - tf.reshape(y, tf.shape(y_hat))
 
 
 SQUARED_LOSS = FunctionCheck(
@@ -75,28 +58,23 @@ SQUARED_LOSS = FunctionCheck(
     hints=(
         Hint("The result has shape (n, n): subtracting y of shape (n,) from y_hat of shape (n, 1) "
              "broadcasts. Reshape y to y_hat's shape first: tf.reshape(y, tf.shape(y_hat)).",
-             like=loss_unreshaped),
+             like=lambda y_hat, y: (y_hat - y) ** 2 / 2),
         Hint("Return one loss per example, in the shape of y_hat; do not sum or average them.",
-             like=(loss_summed, loss_averaged)),
-        Hint("The loss is (y_hat - y)² / 2: divide by 2.", like=loss_without_half),
+             like=(lambda y_hat, y: tf.reduce_sum(_error(y_hat, y) ** 2 / 2),
+                   lambda y_hat, y: tf.reduce_mean(_error(y_hat, y) ** 2 / 2))),
+        Hint("The loss is (y_hat - y)² / 2: divide by 2.",
+             like=lambda y_hat, y: _error(y_hat, y) ** 2),
     ),
 )
 
 
 # sgd(params, grads, lr, batch_size), updating in place -----------------------------------------
-def sgd_rebinding(params, grads, lr, batch_size):
-    for param, grad in zip(params, grads, strict=True):
-        param = param - lr * grad / batch_size  # noqa: PLW2901 - the mistake shown
-
-
-def sgd_undivided(params, grads, lr, batch_size):
-    for param, grad in zip(params, grads, strict=True):
-        param.assign_sub(lr * grad)
-
-
-def sgd_uphill(params, grads, lr, batch_size):
-    for param, grad in zip(params, grads, strict=True):
-        param.assign_add(lr * grad / batch_size)
+def sgd_mistake(step):
+    """An sgd applying ``step(param, lr * grad, batch_size)`` to each parameter."""
+    def sgd(params, grads, lr, batch_size):
+        for param, grad in zip(params, grads, strict=True):
+            step(param, lr * grad, batch_size)
+    return sgd
 
 
 SGD = FunctionCheck(
@@ -113,47 +91,46 @@ SGD = FunctionCheck(
     compare=close_to(rtol=1e-5, atol=1e-6),
     hints=(
         Hint("The parameters did not change. Update them in place with param.assign_sub(...): "
-             "`param = param - ...` only rebinds a local name.", like=sgd_rebinding),
+             "`param = param - ...` only rebinds a local name.",
+             like=sgd_mistake(lambda param, step, batch_size: param - step / batch_size)),
         Hint("Divide the gradient by batch_size: the gradients are those of the summed loss.",
-             like=sgd_undivided),
-        Hint("Move against the gradient: subtract lr * grad / batch_size.", like=sgd_uphill),
+             like=sgd_mistake(lambda param, step, batch_size: param.assign_sub(step))),
+        Hint("Move against the gradient: subtract lr * grad / batch_size.",
+             like=sgd_mistake(lambda param, step, batch_size: param.assign_add(step / batch_size))),
     ),
 )
 
 
 # data_iter(batch_size, features, labels, seed=None): property checks ---------------------------
-def _batches(got):
-    """The (X, y) batches as float arrays, or the problem with them."""
-    if not isinstance(got, list):
-        return None, problem("data_iter.type", f"data_iter should yield batches; got "
-                                               f"{describe(got)}")
-    batches = []
-    for index, item in enumerate(got):
-        X, y = (array_or_none(part) for part in item) if (
-            isinstance(item, tuple | list) and len(item) == 2) else (None, None)
-        if X is None or y is None or X.ndim != 2 or len(X) != len(y):
-            return None, problem("data_iter.batch", f"batch {index} should be a pair (X, y) of "
-                                 f"a 2-D X and its labels, got {describe(item)}")
-        batches.append((X, y.reshape(len(y), -1)))
-    return batches, None
-
-
 def compare_data_iter(got, expected, case: Case):
+    if case.options.get("variants"):  # the same seed twice, then another seed
+        found = compare_data_iter(got[0], expected, Case(case.name, case.args))
+        orders = [[np.asarray(X).tolist() for X, _ in output] for output in got]
+        if found or orders[0] != orders[1]:
+            return found or problem("data_iter.seed", "the same seed gave two different orders")
+        return None if orders[0] != orders[2] else problem(
+            "data_iter.seed", "two different seeds gave the same order")
     batch_size, features, labels = case.args[0], *map(argument_array, case.args[1:3])
-    batches, found = _batches(got)
-    if found or not batches:
-        return found or problem("data_iter.empty", "data_iter yielded nothing")
+    if not isinstance(got, list) or not got:
+        return problem("data_iter.type", f"data_iter should yield batches; got {describe(got)}")
+    batches = [[array_or_none(part) for part in item] if isinstance(item, tuple | list) else []
+               for item in got]
+    for index, (X, y, *_) in enumerate(part + [None, None] for part in batches):
+        if len(batches[index]) != 2 or X is None or y is None or X.ndim != 2 or len(X) != len(y):
+            return problem("data_iter.batch", f"batch {index} should be a pair (X, y) of a 2-D X "
+                                              f"and its labels, got {describe(got[index])}")
     sizes = [len(X) for X, _ in batches]
     if max(sizes) > batch_size or any(size != batch_size for size in sizes[:-1]):
         return problem("data_iter.sizes", f"only the last batch may be smaller than batch_size "
                                           f"{batch_size}; batch sizes were {sizes[:12]}")
-    X, y = np.concatenate([X for X, _ in batches]), np.concatenate([y for _, y in batches])
+    X = np.concatenate([X for X, _ in batches])
+    y = np.concatenate([np.ravel(y) for _, y in batches])
     ids = (X[:, 0] // X.shape[1]).astype(int)  # features are arange rows
     n = len(features)
     if X.shape[1] != features.shape[1] or sorted(ids) != list(range(n)):
         return problem("data_iter.missing", f"one pass should cover each of the {n} examples "
                        f"exactly once; got {len(ids)} examples, {n - len(set(ids))} missing")
-    if not (np.allclose(X, features[ids]) and np.allclose(y.ravel(), labels.ravel()[ids])):
+    if not (np.allclose(X, features[ids]) and np.allclose(y, labels.ravel()[ids])):
         return problem("data_iter.unpaired", "features and labels are no longer paired: a "
                                              "label was yielded with another example's features")
     if n >= 20 and np.array_equal(ids, np.arange(n)):
@@ -172,7 +149,8 @@ DATA_ITER = FunctionCheck(
     "data_iter", points=2, description="shuffled minibatches covering every example once per pass",
     adapter="iterate", needs_reference=False, compare=compare_data_iter,
     cases=[
-        Case("20 examples in batches of 6", (6, *_data(20)), {"seed": 0}, public=True),
+        Case("20 examples in batches of 6, seed 0 twice (the same order), then seed 1",
+             (6, *_data(20)), {"seed": 0}, public=True, options={"variants": [{}, {"seed": 1}]}),
         Case("1000 examples in batches of 10, tf.Tensor inputs", (10, *_data(1000, tensor=True))),
         Case("23 examples in batches of 5 (smaller last batch)", (5, *_data(23, d=3))),
         Case("batch of one", (1, *_data(7, tensor=True))),
@@ -185,6 +163,8 @@ DATA_ITER = FunctionCheck(
              "and take the batches from it in order.", when="data_iter.unshuffled"),
         Hint("Index features and labels with the same batch of indices (tf.gather(features, i), "
              "tf.gather(labels, i)).", when="data_iter.unpaired"),
+        Hint("Draw the order from the seed: np.random.default_rng(seed).permutation(n), so the "
+             "same seed gives the same batches.", when="data_iter.seed"),
     ),
 )
 
@@ -237,11 +217,12 @@ NORMAL_EQUATION = FunctionCheck(
 
 
 # train_linear_regression(...): the parameters must be recovered ------------------------------
-def _training_problem(seed, w, b, n=1000):
-    rng = rng_for(seed)
+def _training_problem(data_seed, w, b, n=1000, **kwargs):
+    """(args, kwargs, expected) of a training case: data from true parameters w and b."""
+    rng = rng_for(data_seed)
     w = np.asarray(w, "f4").reshape(-1, 1)
     X = rng.normal(size=(n, len(w))).astype("f4")
-    return X, (X @ w + b + rng.normal(0, 0.01, size=(n, 1))).astype("f4"), (w, b)
+    return (X, (X @ w + b + rng.normal(0, 0.01, size=(n, 1))).astype("f4")), kwargs, (w, b)
 
 
 def compare_training(got, expected, case: Case):
@@ -265,15 +246,11 @@ def compare_training(got, expected, case: Case):
 TRAIN = FunctionCheck(
     "train_linear_regression", points=3, description="minibatch SGD recovering the true parameters",
     needs_reference=False, compare=compare_training,
-    cases=[
-        Case("Dive into Deep Learning's data (w = [2, -3.4], b = 4.2), default settings",
-             _training_problem(6, [2.0, -3.4], 4.2)[:2],
-             expected=_training_problem(6, [2.0, -3.4], 4.2)[2], public=True),
-        Case("three features, 5 epochs, batch 20, lr 0.05",
-             _training_problem(7, [0.5, 1.0, -2.0], -1.0, n=600)[:2],
-             {"num_epochs": 5, "lr": 0.05, "batch_size": 20, "seed": 1},
-             expected=_training_problem(7, [0.5, 1.0, -2.0], -1.0, n=600)[2]),
-    ],
+    cases=[Case("Dive into Deep Learning's data (w = [2, -3.4], b = 4.2), default settings",
+                *_training_problem(6, [2.0, -3.4], 4.2), public=True),
+           Case("three features, 5 epochs, batch 20, lr 0.05",
+                *_training_problem(7, [0.5, 1.0, -2.0], -1.0, n=600, num_epochs=5, lr=0.05,
+                                   batch_size=20, seed=1))],
     hints=(
         Hint("Training diverged. Sum the minibatch loss and let sgd divide by the batch size, "
              "with the learning rate given.", when="train.diverged"),

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from autograder.cases import rng_for, standard_cases
+from autograder.cases import nonzero_values, rng_for, standard_cases
 from autograder.checks import (
     AssignmentSpec,
     Case,
@@ -53,11 +53,9 @@ def _forward(X, params, hidden=tf.nn.relu, output=tf.identity, flatten=True):
 
 
 def _mlp_inputs(rng, n, scale):
-    def normal(std, shape):
-        return rng.normal(0, std, shape)
-
-    return rng.uniform(0, 1, (n, 28, 28)), [normal(scale / 28, (784, 16)), normal(0.1, 16),
-                                            normal(scale / 4, (16, 10)), normal(0.1, 10)]
+    stds, shapes = (scale / 28, 0.1, scale / 4, 0.1), ((784, 16), 16, (16, 10), 10)
+    X = rng.uniform(0, 1, (n, 28, 28))
+    return X, [rng.normal(0, std, shape) for std, shape in zip(stds, shapes, strict=True)]
 
 
 MLP_FORWARD = FunctionCheck(
@@ -88,28 +86,23 @@ MLP_FORWARD = FunctionCheck(
 
 
 # dropout_layer(X, rate, seed=None): property checks ------------------------------------------
-def _nonzero(rng, shape, dtype="f4", scale=1.0):
-    """Values of magnitude in [1, 2) times `scale`, random signs: none is zero."""
-    return (rng.uniform(1.0, 2.0, shape) * rng.choice([-1.0, 1.0], shape) * scale).astype(dtype)
-
-
 def _dropout_cases():
     rng = rng_for(203)
-    small = _nonzero(rng, (3, 4))
+    small = nonzero_values(rng, (3, 4))
     return [
         Case("rate 0 returns X unchanged", (Tensor(small), 0.0), public=True),
         Case("rate 1 returns zeros", (Tensor(small), 1.0), public=True),
         Case("rate 1.5 raises ValueError", (Tensor(small), 1.5), raises="ValueError", public=True),
         Case("rate 0.25 on a (100, 100) float32 array, seed 1 (twice: the same mask), then seed 2",
-             (_nonzero(rng, (100, 100)), 0.25), {"seed": 1}, public=True,
+             (nonzero_values(rng, (100, 100)), 0.25), {"seed": 1}, public=True,
              options={"variants": [{}, {"seed": 2}]}),
         Case("rate -0.1 raises ValueError", (small, -0.1), raises="ValueError"),
         Case("tf.Tensor float64 of shape (40, 50, 5), rate 0.8, no seed (twice: other masks)",
-             (Tensor(_nonzero(rng, (40, 50, 5), "f8")), 0.8), options={"variants": [{}]}),
-        Case("numpy float32 (200, 50), rate 0.3, seed 7", (_nonzero(rng, (200, 50)), 0.3),
+             (Tensor(nonzero_values(rng, (40, 50, 5), "f8")), 0.8), options={"variants": [{}]}),
+        Case("numpy float32 (200, 50), rate 0.3, seed 7", (nonzero_values(rng, (200, 50)), 0.3),
              {"seed": 7}),
-        Case("batch of one (1, 4000), rate 0.6", (Tensor(_nonzero(rng, (1, 4000))), 0.6)),
-        Case("large magnitudes (1e6), rate 0.4", (Tensor(_nonzero(rng, (100, 60), "f4", 1e6)),
+        Case("batch of one (1, 4000), rate 0.6", (Tensor(nonzero_values(rng, (1, 4000))), 0.6)),
+        Case("large magnitudes (1e6), rate 0.4", (Tensor(nonzero_values(rng, (100, 60), "f4", 1e6)),
                                                   0.4)),
     ]
 

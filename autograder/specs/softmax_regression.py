@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from autograder.cases import rng_for, standard_cases
+from autograder.cases import rng_for, softmax_rows, standard_cases
 from autograder.checks import (
     AssignmentSpec,
     Case,
@@ -19,12 +19,6 @@ from autograder.models import Layer, ModelExpectation, model_check
 from autograder.sandbox import Tensor
 
 
-def stable_softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax in float64 (for case inputs)."""
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
-
-
 def compare_softmax(got, expected, case: Case):
     """Compares within the precision the logits carry: about eps * M for logits of size M."""
     float64 = np.asarray(expected).dtype == np.float64
@@ -35,18 +29,6 @@ def compare_softmax(got, expected, case: Case):
 
 
 # softmax(X) ----------------------------------------------------------------------------------
-def softmax_over_columns(X):
-    return tf.nn.softmax(X, axis=0)
-
-
-def softmax_over_everything(X):
-    return tf.exp(X) / tf.reduce_sum(tf.exp(X))
-
-
-def softmax_without_keepdims(X):
-    return tf.exp(X) / tf.reduce_sum(tf.exp(X), axis=1)
-
-
 SOFTMAX = FunctionCheck(
     "softmax", points=2, description="row-wise softmax, stable for logits up to ±1e4",
     cases=standard_cases(
@@ -62,12 +44,14 @@ SOFTMAX = FunctionCheck(
              "nan. Subtract each row's maximum first: X - tf.reduce_max(X, axis=1, keepdims=True).",
              when="not_finite"),
         Hint("The columns sum to 1 instead of the rows: reduce over axis=1 (each example's "
-             "classes), with keepdims=True, not over axis 0.", like=softmax_over_columns),
+             "classes), with keepdims=True, not over axis 0.", like=lambda X: tf.nn.softmax(X, 0)),
         Hint("Each row must sum to 1: divide exp(X) by its row sums, "
-             "tf.reduce_sum(X_exp, axis=1, keepdims=True).", like=softmax_over_everything),
+             "tf.reduce_sum(X_exp, axis=1, keepdims=True).",
+             like=lambda X: tf.exp(X) / tf.reduce_sum(tf.exp(X))),
         Hint("Keep the summed axis: tf.reduce_sum(X_exp, axis=1, keepdims=True) has shape (n, 1) "
              "and divides each row by its own sum; without keepdims the sums of shape (n,) "
-             "broadcast along the wrong axis.", like=softmax_without_keepdims),
+             "broadcast along the wrong axis.",
+             like=lambda X: tf.exp(X) / tf.reduce_sum(tf.exp(X), axis=1)),
     ),
 )
 
@@ -80,7 +64,7 @@ def _picked(y_hat, y):
 CROSS_ENTROPY = FunctionCheck(
     "cross_entropy", points=2, description="per-example -log y_hat[i, y[i]], shape (n,)",
     cases=standard_cases(
-        lambda rng, n, scale: (stable_softmax(rng.normal(0, 2, (n, 5))), rng.integers(0, 5, n)),
+        lambda rng, n, scale: (softmax_rows(rng.normal(0, 2, (n, 5))), rng.integers(0, 5, n)),
         seed=102, known=[Case(
             "small known example", (np.array([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]], "f4"),
                                     np.array([2, 0], "i4")),
@@ -116,7 +100,7 @@ def _accuracy_cases():
     logits = rng.normal(size=(50, 10)).astype("f4")
     labels = logits.argmax(axis=1).astype("i4")
     labels[30:] = rng.integers(0, 10, 20)  # 30 right, and some of the rest by chance
-    probabilities = stable_softmax(rng.normal(size=(20, 4)))
+    probabilities = softmax_rows(rng.normal(size=(20, 4)))
     column = rng.integers(0, 4, (20, 1))
     column[:12, 0] = probabilities[:12].argmax(axis=1)
     return [
@@ -142,7 +126,8 @@ ACCURACY = FunctionCheck(
              "reshape y to (n,) first (tf.reshape(y, (-1,))).",
              like=lambda y_hat, y: float(np.mean(np.argmax(y_hat, 1) == np.asarray(y)))),
         Hint("Take the argmax over axis 1, the classes of each example, not over axis 0.",
-             like=lambda y_hat, y: float(np.mean(np.argmax(y_hat, 0) == np.ravel(y)))),
+             like=lambda y_hat, y: float(tf.reduce_mean(tf.cast(tf.argmax(y_hat, 0) == tf.cast(
+                 tf.reshape(y, (-1,)), tf.int64), tf.float64)))),
         Hint("Return a single Python float: float(tf.reduce_mean(tf.cast(matches, tf.float64))).",
              when="returned_type"),
     ),

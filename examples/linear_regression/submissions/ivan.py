@@ -24,7 +24,10 @@ def sgd(params, grads, lr, batch_size):
 
 def data_iter(batch_size, features, labels, seed=None):
     n = int(tf.shape(features)[0])
-    order = tf.random.shuffle(tf.range(n), seed=seed)
+    if seed is None:
+        order = tf.random.shuffle(tf.range(n))
+    else:  # stateless: the same seed gives the same order
+        order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=[seed, 0])
     for i in range(0, n, batch_size):
         j = order[i:min(i + batch_size, n)]
         yield tf.gather(features, j), tf.gather(labels, j)
