@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autograder import feedback
 from autograder.escape import terminal_text
 from autograder.grade_command import open_sandbox
 from autograder.grading import SubmissionGrade, grade_class
@@ -21,27 +22,24 @@ def format_report(grade: SubmissionGrade) -> str:
     """The student-facing report of a public check run."""
     lines = []
     if grade.problem:
-        lines += [f"Your file could not be checked: {grade.problem}", ""]
+        lines += [feedback.could_not_check(grade.problem), ""]
     for error in grade.load_errors:
-        lines.append(f"! Part of your code failed when run: {error}")
+        lines.append(feedback.load_error_short(error))
     if grade.load_errors:
         lines.append("")
     for function in grade.functions:
-        if function.passed and function.outcomes:
-            lines.append(f"PASS  {function.function}")
-            continue
-        lines.append(f"FAIL  {function.function}")
+        lines.append(f"{feedback.pass_fail(function)}  {function.function}")
         failure = function.first_failure
-        if failure is None:
+        if failure is None or function.passed:
             continue
-        lines.append(f"      case: {failure.case}")
+        lines.append(f"      {feedback.CASE}: {failure.case}")
         lines += [f"      {label}: {text}" for label, text in failure.details()]
     passed = sum(function.passed and bool(function.outcomes) for function in grade.functions)
-    lines += ["", f"{passed} of {len(grade.functions)} functions pass their public checks."]
+    lines += ["", feedback.functions_passing(passed, len(grade.functions))]
     if passed == len(grade.functions):
-        lines.append("The graded run uses more cases than these, so test edge cases too.")
+        lines.append(feedback.MORE_CASES_IN_GRADING)
     if grade.output.strip():
-        lines += ["", "Your code printed:", grade.output.rstrip()[-2000:]]
+        lines += ["", feedback.CODE_PRINTED, grade.output.rstrip()[-2000:]]
     return "\n".join(lines)
 
 

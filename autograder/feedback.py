@@ -21,7 +21,8 @@ def describe(value: Any, limit: int = 160) -> str:
     if isinstance(value, np.ndarray | np.generic):
         value = np.asarray(value)
         if value.size <= 6:
-            text = np.array2string(value, precision=6, separator=", ").replace("\n", "")
+            text = _nested(value) if value.dtype.kind in "biuf" else np.array2string(
+                value, separator=", ").replace("\n", "")
             return f"{value.dtype} array {text}" if value.ndim else f"{value.dtype} {text}"
         return f"{value.dtype} array of shape {value.shape}"
     if is_unsupported(value):
@@ -36,6 +37,26 @@ def describe(value: Any, limit: int = 160) -> str:
     else:
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _number(value: Any) -> str:
+    """A number as written by hand: 3.0, 0.75, 1e+30, nan, 7."""
+    if isinstance(value, np.floating | float):
+        value = np.float64(value) if isinstance(value, float) else value
+        if np.isfinite(value) and value != 0 and not 1e-4 <= abs(value) < 1e16:
+            return np.format_float_scientific(value, unique=True, trim="0", precision=6)
+        if np.isfinite(value):
+            text = np.format_float_positional(value, unique=False, precision=6, trim="0")
+            return text + "0" if text.endswith(".") else text
+        return str(value)
+    return str(value)
+
+
+def _nested(array: np.ndarray) -> str:
+    """A small numeric array as nested lists of plainly written numbers."""
+    if array.ndim == 0:
+        return _number(array[()])
+    return "[" + ", ".join(_nested(item) for item in array) + "]"
 
 
 def describe_inputs(case: Any) -> str:
@@ -213,3 +234,130 @@ def wrong_assignment_note(guess: Any, assignment: str) -> str:
         return text + (f"; it looks like the {guess.likely} assignment. If you submitted the "
                        "wrong file, tell your instructor.")
     return text + "; did you submit the right file?"
+
+
+# ---------------------------------------------------------------------------
+# Reports: the sentences and labels of feedback.md, results.json, the terminal
+# and the notebook. Callers escape what came from the student before passing
+# it in (autograder.escape) and arrange the lines.
+# ---------------------------------------------------------------------------
+FIRST_FAILING_CASE = "First failing case"
+CASE = "case"
+HINT = "Hint"
+CODE_PRINTED = "Your code printed:"
+OUTPUT_OF_CODE = "Output of your code:"
+LOAD_ERRORS_INTRO = "Parts of your code failed when they were run (the rest was still graded):"
+NO_CASE_RAN = "no case could run"
+MORE_CASES_IN_GRADING = "The graded run uses more cases than these, so test edge cases too."
+
+
+def points(value: float) -> str:
+    """Points as students read them (2, 1.33)."""
+    return f"{value:g}"
+
+
+def mark(function: Any) -> str:
+    """"passed" or "failed", for a `FunctionGrade`."""
+    return "passed" if function.passed and function.outcomes else "failed"
+
+
+def pass_fail(function: Any) -> str:
+    """PASS or FAIL, for the terminal."""
+    return "PASS" if mark(function) == "passed" else "FAIL"
+
+
+def cases_passed(function: Any) -> str:
+    """How many of a function's cases passed."""
+    passed = sum(outcome.passed for outcome in function.outcomes)
+    return f"{passed} of {len(function.outcomes)} cases passed."
+
+
+def feedback_title(assignment: str, student: str) -> str:
+    """The title of a student's feedback (`student` escaped by the caller)."""
+    return f"{assignment}: feedback for {student}"
+
+
+def score_line(score: float, max_score: float) -> str:
+    """The student's score."""
+    return f"Score: {points(score)} / {points(max_score)}"
+
+
+def function_heading(function: Any) -> str:
+    """A function's heading: name, passed or failed, points."""
+    score = f"{points(function.score)} / {points(function.points)}"
+    return f"{function.function}: {mark(function)} ({score})"
+
+
+def could_not_grade(problem: str) -> str:
+    """Why a submission got no grade at all."""
+    return f"Your submission could not be graded: {problem}"
+
+
+def could_not_check(problem: str) -> str:
+    """Why a student's file could not be checked (``autograder check``)."""
+    return f"Your file could not be checked: {problem}"
+
+
+def score_zero(problem: str) -> str:
+    """The same, in Gradescope's output."""
+    return f"Score 0: {problem}"
+
+
+def load_error(error: str) -> str:
+    """One part of the student's code that failed when it ran."""
+    return f"Code that failed to run: {error}"
+
+
+def load_error_short(error: str) -> str:
+    """The same, on the terminal."""
+    return f"! Part of your code failed when run: {error}"
+
+
+def note(text: str) -> str:
+    """A note about the whole submission."""
+    return f"Note: {text}"
+
+
+def functions_passing(passed: int, total: int) -> str:
+    """The last line of ``autograder check``."""
+    return f"{passed} of {total} functions pass their public checks."
+
+
+def check_line(function: Any, *, public: bool = True) -> str:
+    """PASS or FAIL and a function's name, with its cases (notebook check cells)."""
+    kind = "public " if public else ""
+    total = len(function.outcomes)
+    cases = f"{total} {kind}case{'s' if total != 1 else ''}"
+    if function.passed and function.outcomes:
+        return f"PASS  {function.function}  ({cases})"
+    passed = sum(outcome.passed for outcome in function.outcomes)
+    return f"FAIL  {function.function}  ({passed} of {cases} pass)"
+
+
+def no_cases(function: str, public: bool) -> str:
+    """A function without cases to run."""
+    return f"{function} has no {'public ' if public else ''}cases to run."
+
+
+def summary_note(grade: Any) -> str:
+    """The summary table's note for one student: the reason for a zero, a time-out, a crash.
+
+    Decided from the outcomes' statuses, never from their wording.
+    """
+    if grade.problem:
+        return grade.problem
+    if grade.load_errors:
+        return grade.load_errors[0]
+    failures = [function.first_failure for function in grade.functions if function.first_failure]
+    stuck = [outcome for function in grade.functions for outcome in function.outcomes
+             if outcome.status in ("timed_out", "crashed")]
+    if stuck:
+        return stuck[0].message or ""
+    if failures and grade.score == 0:
+        return failures[0].message or ""
+    return ""
+
+
+def not_graded_test(function: str) -> str:
+    """The name of Gradescope's test for a function none of whose cases ran."""
+    return f"{function}: not graded"

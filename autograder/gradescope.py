@@ -29,6 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder import feedback
 from autograder.grade_command import open_sandbox
 from autograder.grading import SubmissionGrade, grade_class
 from autograder.specs import load_spec
@@ -105,21 +106,21 @@ def results_json(grade: SubmissionGrade, spec) -> dict:
         if not function.outcomes:
             tests.append(
                 {
-                    "name": f"{function.function}: not graded",
+                    "name": feedback.not_graded_test(function.function),
                     "score": 0.0,
                     "max_score": function.points,
                     "status": "failed",
-                    "output": grade.problem or "no case could run",
+                    "output": grade.problem or feedback.NO_CASE_RAN,
                     "visibility": VISIBLE,
                 }
             )
     messages = []
     if grade.problem:
-        messages.append(f"Your submission could not be graded: {grade.problem}")
-    messages += [f"Part of your code failed when run: {error}" for error in grade.load_errors]
+        messages.append(feedback.could_not_grade(grade.problem))
+    messages += [feedback.load_error(error) for error in grade.load_errors]
     messages += list(grade.notes)
     if grade.output.strip():
-        messages.append("Your code printed:\n" + grade.output[-OUTPUT_LIMIT:])
+        messages.append(feedback.CODE_PRINTED + "\n" + grade.output[-OUTPUT_LIMIT:])
     return {
         "score": grade.score,
         "execution_time": round(grade.seconds, 3),

@@ -32,6 +32,7 @@ import sys
 import warnings
 from collections.abc import Callable
 
+from autograder import feedback
 from autograder.escape import terminal_text
 
 
@@ -152,20 +153,15 @@ def format_function_report(grade, *, public: bool = True) -> str:
         "PASS  name …" with the number of cases, or "FAIL  name" and the first
         failing case's inputs, expected and actual output, problem and hint.
     """
-    kind = "public " if public else ""
-    total = len(grade.outcomes)
-    passed = sum(outcome.passed for outcome in grade.outcomes)
-    cases = f"{total} {kind}case{'s' if total != 1 else ''}"
+    lines = [feedback.check_line(grade, public=public)]
     if grade.passed and grade.outcomes:
-        lines = [f"PASS  {grade.function}  ({cases})"]
         if public:
-            lines.append("      The graded run uses more cases, so test edge cases too.")
+            lines.append(f"      {feedback.MORE_CASES_IN_GRADING}")
         return "\n".join(lines)
-    lines = [f"FAIL  {grade.function}  ({passed} of {cases} pass)"]
     failure = grade.first_failure
     if failure is None:
-        lines.append(f"      {grade.function} has no {kind}cases to run.")
+        lines.append(f"      {feedback.no_cases(grade.function, public)}")
         return "\n".join(lines)
-    lines.append(f"      case: {failure.case}")
+    lines.append(f"      {feedback.CASE}: {failure.case}")
     lines += [f"      {label}: {text}" for label, text in failure.details()]
     return "\n".join(lines)

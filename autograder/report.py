@@ -24,6 +24,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from autograder import feedback
 from autograder.checks import AssignmentSpec
 from autograder.escape import csv_text, markdown_code, markdown_text, terminal_text
 from autograder.grading import FunctionGrade, SubmissionGrade
@@ -81,11 +82,10 @@ def nbgrader_csv(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> str
 
 
 def _function_output(function: FunctionGrade) -> str:
-    passed = sum(outcome.passed for outcome in function.outcomes)
-    lines = [f"{passed} of {len(function.outcomes)} cases passed."]
+    lines = [feedback.cases_passed(function)]
     failure = function.first_failure
     if failure is not None:
-        lines.append(f"First failing case: {failure.case}")
+        lines.append(f"{feedback.FIRST_FAILING_CASE}: {failure.case}")
         lines += [f"  {label}: {text}" for label, text in failure.details()]
     return "\n".join(lines)
 
@@ -94,11 +94,11 @@ def results_json(grade: SubmissionGrade) -> dict:
     """The grade in Gradescope's results format."""
     output = []
     if grade.problem:
-        output.append(f"Score 0: {grade.problem}")
-    output.extend(f"Code that failed to run: {error}" for error in grade.load_errors)
+        output.append(feedback.score_zero(grade.problem))
+    output.extend(feedback.load_error(error) for error in grade.load_errors)
     output.extend(grade.notes)
     if grade.output:
-        output.append("Output of your code:\n" + grade.output[:OUTPUT_IN_RESULTS])
+        output.append(feedback.OUTPUT_OF_CODE + "\n" + grade.output[:OUTPUT_IN_RESULTS])
     return {
         "score": grade.score,
         "max_score": grade.max_score,
@@ -110,7 +110,7 @@ def results_json(grade: SubmissionGrade) -> dict:
                 "name": function.function,
                 "score": function.score,
                 "max_score": function.points,
-                "status": "passed" if function.passed and function.outcomes else "failed",
+                "status": feedback.mark(function),
                 "output": _function_output(function),
                 "visibility": "visible",
             }
@@ -125,33 +125,29 @@ def feedback_markdown(grade: SubmissionGrade, assignment: str) -> str:
     Everything from the student (name, messages, descriptions of returned
     values) is escaped so that it reads literally; hints are the grader's own.
     """
-    lines = [f"# {assignment}: feedback for {markdown_text(grade.student)}", ""]
-    lines.append(f"**Score: {_points(grade.score)} / {_points(grade.max_score)}**")
+    lines = [f"# {feedback.feedback_title(assignment, markdown_text(grade.student))}", ""]
+    lines.append(f"**{feedback.score_line(grade.score, grade.max_score)}**")
     lines.append("")
     if grade.problem:
-        lines += [f"Your submission could not be graded: {markdown_text(grade.problem)}", ""]
+        lines += [feedback.could_not_grade(markdown_text(grade.problem)), ""]
     if grade.load_errors:
-        lines += ["Parts of your code failed when they were run (the rest was still graded):", ""]
+        lines += [feedback.LOAD_ERRORS_INTRO, ""]
         lines += [f"- {markdown_code(error)}" for error in grade.load_errors]
         lines.append("")
     for note in grade.notes:
-        lines += [f"Note: {markdown_text(note)}", ""]
+        lines += [feedback.note(markdown_text(note)), ""]
     for function in grade.functions:
-        mark = "passed" if function.passed and function.outcomes else "failed"
-        lines.append(
-            f"## `{function.function}`: {mark} ({_points(function.score)} / "
-            f"{_points(function.points)})"
-        )
-        lines.append("")
-        passed = sum(outcome.passed for outcome in function.outcomes)
-        lines.append(f"{passed} of {len(function.outcomes)} cases passed.")
+        heading = feedback.function_heading(function)
+        name, rest = heading[: len(function.function)], heading[len(function.function):]
+        lines += [f"## `{name}`{rest}", "", feedback.cases_passed(function)]
         failure = function.first_failure
         if failure is not None:
-            lines += ["", f"First failing case: **{markdown_text(failure.case)}**", ""]
+            case = markdown_text(failure.case)
+            lines += ["", f"{feedback.FIRST_FAILING_CASE}: **{case}**", ""]
             lines += [f"- {label}: {_markdown_detail(label, text)}"
                       for label, text in failure.details() if label != "hint"]
             if failure.hint:
-                lines += ["", f"> Hint: {failure.hint}"]
+                lines += ["", f"> {feedback.HINT}: {failure.hint}"]
         lines.append("")
     return "\n".join(lines)
 
@@ -214,14 +210,7 @@ def summary_table(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> st
     rows = []
     for grade in grades:
         by_function = {function.function: function.score for function in grade.functions}
-        note = grade.problem or (grade.load_errors[0] if grade.load_errors else "")
-        if not note:
-            failed = [f.first_failure.message for f in grade.functions if f.first_failure]
-            timeouts = [m for m in failed if "did not finish" in m or "crashed" in m]
-            if timeouts:
-                note = timeouts[0]
-            elif failed and grade.score == 0:  # say why a zero is a zero
-                note = failed[0]
+        note = feedback.summary_note(grade)
         rows.append(
             [
                 terminal_text(grade.student, single_line=True),

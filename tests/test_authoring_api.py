@@ -235,3 +235,29 @@ def test_wrong_outputs_of_a_function_using_a_failing_one_name_it():
     blame_used_functions(grade, spec)
     outcome = grade.functions[1].outcomes[0]
     assert outcome.caused_by == "softmax" and "uses your softmax" in outcome.message
+
+
+def test_the_summary_note_comes_from_statuses_not_wording():
+    from autograder import feedback
+    from autograder.grading import CaseOutcome, FunctionGrade, SubmissionGrade
+
+    stuck = CaseOutcome("c", status="timed_out", message="anything at all")
+    wrong = CaseOutcome("d", status="failed", message="did not finish, says the student")
+    grade = SubmissionGrade("s", None, 2.0, functions=[
+        FunctionGrade("f", 1, 1, [CaseOutcome("a", status="passed")]),
+        FunctionGrade("g", 1, 0, [wrong]), FunctionGrade("h", 1, 0, [stuck])])
+    assert feedback.summary_note(grade) == "anything at all"
+    grade.functions.pop()
+    assert feedback.summary_note(grade) == "", "a wrong output is no time-out, whatever it says"
+
+
+def test_numpy_scalars_and_arrays_as_expected_values_are_shown_plainly():
+    from autograder.feedback import describe
+
+    assert describe(np.float64(0.75)) == "float64 0.75"
+    assert describe(np.float32(2.5)) == "float32 2.5"
+    assert describe(np.array([1.0, 2.0], "f4")) == "float32 array [1.0, 2.0]"
+    check = doubled_check()
+    case = Case("known scalar", (np.float32(1.5),), expected=np.float32(3.0), public=True)
+    outcome = judge(check, case, case.expected, CallResult("ok", value=np.float32(3.0)))
+    assert outcome.passed and outcome.expected == "float32 3.0"
