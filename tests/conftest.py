@@ -69,3 +69,29 @@ def copy_class(source: Path, destination: Path) -> Path:
             link.unlink()
             link.symlink_to(target)
     return destination
+
+
+# ---------------------------------------------------------------------------
+# The fast tier: `python -m pytest -m "not slow"` (about a minute on an idle
+# 2-core machine); `python -m pytest` (CI, .ci/run) still runs everything.
+# Tests are slow when they start the sandbox's fork server, grade a class,
+# train a model for epochs, execute notebooks or build packages; they are
+# marked here in one place, by module or by the fixture that makes them slow,
+# besides the @pytest.mark.slow written on single tests.
+# ---------------------------------------------------------------------------
+SLOW_MODULES = {
+    "test_sandbox", "test_sandbox_limits", "test_grading_under_load", "test_hint_coverage",
+    "test_student_kit", "test_gradescope", "test_notebooks", "test_nbgrader", "test_multiworker",
+    "test_lecture_classification", "test_lecture_cnn", "test_lecture_rnn_lm",
+    "test_lecture_linear_regression", "test_lecture_output", "test_fashion_mnist",
+    "test_coursework_cli", "test_docs_commands",
+}
+SLOW_FIXTURES = {"graded", "softmax_graded", "mlp_graded", "sandbox", "kit"}
+"""Fixtures that grade an example class or start a sandbox."""
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = getattr(item.module, "__name__", "").rsplit(".", 1)[-1]
+        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -90,6 +90,7 @@ def test_returned_type_is_checked_where_the_spec_states_it():
     assert as_float.passed
 
 
+@pytest.mark.slow
 def test_a_recipe_is_data_the_sandbox_follows():
     recipe = Recipe(data=blob_images, optimizer="SGD", optimizer_config={"learning_rate": 0.1},
                     loss="SparseCategoricalCrossentropy", epochs=1, target=0.5)

@@ -419,6 +419,7 @@ def test_a_killed_run_grades_only_the_rest_and_ends_with_the_same_gradebook(grad
     assert (out / "grades.csv").read_bytes() == (uninterrupted / "grades.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_a_class_graded_against_the_wrong_assignment_is_named(tmp_path, capsys):
     submissions = tmp_path / "submissions"
     submissions.mkdir()

@@ -162,6 +162,7 @@ def test_mlp_mistakes_come_with_hints(mlp_graded):
     assert "raise NotImplementedError" in feedback(out, "stub")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment, functions", [("softmax_regression", 5), ("mlp", 4)])
 def test_public_checks_pass_on_the_reference(assignment, functions, capsys):
     status = main(["check", str(REPO / "solutions" / f"{assignment}.py"), "--timeout", "10"])
@@ -408,6 +409,7 @@ def test_error_hints_match_the_exception_type_and_only_errors():
     assert "raise NotImplementedError" in stub.hint
 
 
+@pytest.mark.slow
 def test_a_compiled_model_is_refused():
     """The model builders must return uncompiled models."""
     from autograder.grading import check_function_in_process
