@@ -88,10 +88,23 @@ SLOW_MODULES = {
 }
 SLOW_FIXTURES = {"graded", "softmax_graded", "mlp_graded", "sandbox", "kit"}
 """Fixtures that grade an example class or start a sandbox."""
+SLOW_TESTS = {
+    # `autograder check` / `grade` from the command line: each starts a sandbox.
+    "test_student_check_passes_the_reference", "test_student_check_explains_mistakes",
+    "test_student_check_of_the_stub", "test_student_check_works_without_the_solutions_package",
+    "test_student_check_output_has_no_escape_sequences",
+    "test_nbgrader_tree_and_nbgrader_csv_format",
+    # Training for epochs.
+    "test_scratch_and_concise_paths_train_the_same_model_alike",
+    "test_text_classifier_structure_masking_and_training",
+}
+"""Single tests measured at several seconds each (`--durations`)."""
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item.module, "__name__", "").rsplit(".", 1)[-1]
-        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        name = getattr(item, "originalname", item.name)
+        if (module in SLOW_MODULES or name in SLOW_TESTS
+                or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))):
             item.add_marker(pytest.mark.slow)
