@@ -61,9 +61,10 @@ PerExampleFn = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
 """``fn(labels, predictions)`` returning one value per example, shape ``(batch,)``."""
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class _Checkpointing:
     folder: Path
+    trainings: int = 0
 
 
 _CHECKPOINTING: list[_Checkpointing] = []
@@ -74,7 +75,11 @@ def checkpointing(folder: str | Path | None) -> Iterator[None]:
     """Saves training state to `folder` after every epoch, and resumes from it.
 
     Everything `train_scratch` and `train_concise` train inside the ``with``
-    block checkpoints there. ``None`` turns checkpointing off.
+    block checkpoints there. A lecture that trains several models in one run
+    (the polynomial fits, say) gets one subfolder per training, numbered in the
+    order they start, so a restarted run finds each model's own state: finished
+    trainings are restored whole, the interrupted one resumes. ``None`` turns
+    checkpointing off.
 
     Args:
         folder: Where the chief keeps its checkpoints (created if missing).
@@ -89,8 +94,13 @@ def checkpointing(folder: str | Path | None) -> Iterator[None]:
         _CHECKPOINTING.pop()
 
 
-def _checkpoint_folder() -> Path | None:
-    return _CHECKPOINTING[-1].folder if _CHECKPOINTING else None
+def _checkpoint_folder(kind: str) -> Path | None:
+    """The folder of the next training's checkpoints (``kind-N``), or None when off."""
+    if not _CHECKPOINTING:
+        return None
+    current = _CHECKPOINTING[-1]
+    current.trainings += 1
+    return current.folder / f"{kind}-{current.trainings}"
 
 
 def progress_verbosity(verbose: int | str) -> int:
@@ -201,11 +211,11 @@ def train_concise(
         model.compile(optimizer=make_optimizer(), loss=loss, metrics=metrics or [])
     clock = _EpochClock(count_examples(train_data))
     callbacks: list[keras.callbacks.Callback] = [clock]
-    folder = _checkpoint_folder()
+    folder = _checkpoint_folder("fit")
     if folder is not None:
         # Keras saves the model, the optimizer and the epoch at the end of
         # every epoch, and restores them when fit starts again.
-        callbacks.insert(0, keras.callbacks.BackupAndRestore(str(folder / "backup")))
+        callbacks.insert(0, keras.callbacks.BackupAndRestore(str(folder)))
     model.fit(
         train_data,
         epochs=epochs,
@@ -424,7 +434,7 @@ class _EpochSaver:
 
     @classmethod
     def create(cls, model, optimizer, chief: bool) -> _EpochSaver | None:
-        folder = _checkpoint_folder()
+        folder = _checkpoint_folder("scratch")
         if folder is None:
             return None
         optimizer_state = getattr(optimizer, "variables", None)
@@ -435,7 +445,6 @@ class _EpochSaver:
             )
         model_state = getattr(model, "variables", None) or model.trainable_variables
         checkpoint = tf.train.Checkpoint(model=list(model_state), optimizer=list(optimizer_state))
-        folder = folder / "scratch"
         if chief:
             folder.mkdir(parents=True, exist_ok=True)
         return cls(folder, checkpoint, chief)

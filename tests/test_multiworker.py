@@ -184,12 +184,31 @@ def test_scratch_training_resumes_from_its_checkpoint_with_identical_results(tmp
     strategy = distribute.get_strategy(replicas)
     config = linear.DEFAULTS.replace(verbose=0)
     uninterrupted = linear.run("scratch", config.replace(epochs=4), strategy)
-    with checkpointing(tmp_path):
-        linear.run("scratch", config.replace(epochs=2), strategy)  # stops after epoch 2
+    with checkpointing(tmp_path):  # a run that stops after epoch 2
+        linear.run("scratch", config.replace(epochs=2), strategy)
+    assert tf.train.latest_checkpoint(tmp_path / "scratch-1").endswith("ckpt-2")
+    with checkpointing(tmp_path):  # started again, as a new process would
         resumed = linear.run("scratch", config.replace(epochs=4), strategy)
+    assert tf.train.latest_checkpoint(tmp_path / "scratch-1").endswith("ckpt-4")
+    assert not (tmp_path / "scratch-2").exists()
     assert [r["loss"] for r in resumed.history] == [r["loss"] for r in uninterrupted.history]
     for got, want in zip(weights_of(resumed.model), weights_of(uninterrupted.model), strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_each_training_of_a_run_resumes_from_its_own_checkpoint(tmp_path):
+    # The polynomial lecture fits three models of different sizes in one run.
+    from coursework import polynomial_regression as polynomial
+
+    strategy = distribute.get_strategy(2)
+    config = polynomial.DEFAULTS.replace(epochs=3, batch_size=10, verbose=0)
+    uninterrupted = polynomial.run("scratch", config, strategy)
+    with checkpointing(tmp_path):
+        polynomial.run("scratch", config, strategy)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["scratch-1", "scratch-2", "scratch-3"]
+    with checkpointing(tmp_path):
+        restored = polynomial.run("scratch", config, strategy)  # every fit restored, none retrained
+    assert restored.metrics == uninterrupted.metrics
 
 
 def test_the_adam_state_is_checkpointed_too():
@@ -223,7 +242,8 @@ def test_fit_resumes_after_an_interrupted_run(tmp_path):
                 linear.run("concise", config.replace(epochs=4), strategy)
         finally:
             keras.Model.fit = original_fit
-        assert (tmp_path / "backup").is_dir()
+    assert (tmp_path / "fit-1").is_dir()
+    with checkpointing(tmp_path):  # started again, as a new process would
         resumed = linear.run("concise", config.replace(epochs=4), strategy)
     assert [record["epoch"] for record in resumed.history] == [3, 4]  # epochs 1-2 were restored
 
