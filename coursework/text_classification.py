@@ -70,12 +70,12 @@ class TextClassifierConfig(RunConfig):
 
     dataset: str = "imdb"
     max_tokens: int = 20_000
-    sequence_length: int = 256
+    sequence_length: int = 500
     embedding_dim: int = 64
     num_hiddens: int = 64
 
 
-DEFAULTS = TextClassifierConfig(epochs=3, learning_rate=0.002, batch_size=128)
+DEFAULTS = TextClassifierConfig(epochs=2, learning_rate=0.002, batch_size=128)
 
 
 # ---------------------------------------------------------------------------

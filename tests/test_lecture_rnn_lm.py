@@ -105,8 +105,10 @@ def test_perplexity_is_exp_of_the_mean_token_cross_entropy():
     assert history[0]["val_perplexity"] == pytest.approx(math.exp(1.5))
 
 
-@pytest.mark.parametrize("impl, cell", [("scratch", "rnn"), ("concise", "rnn"),
-                                        ("scratch", "gru"), ("concise", "gru")])
+@pytest.mark.parametrize("impl, cell", [
+    ("scratch", "rnn"), ("concise", "gru"),
+    pytest.param("concise", "rnn", marks=pytest.mark.slow),
+    pytest.param("scratch", "gru", marks=pytest.mark.slow)])
 def test_each_implementation_learns_the_text_and_writes(impl, cell, corpus):
     config = rnn_lm.DEFAULTS.replace(**SMALL, cell=cell, prefix="the time")
     result = rnn_lm.run(impl, config, get_strategy(1), corpus=corpus)
@@ -121,7 +123,7 @@ def test_each_implementation_learns_the_text_and_writes(impl, cell, corpus):
 
 @pytest.mark.parametrize("impl", ["scratch", "concise"])
 def test_training_under_two_replicas(impl, corpus):
-    config = rnn_lm.DEFAULTS.replace(**SMALL)
+    config = rnn_lm.DEFAULTS.replace(**SMALL)  # 2 epochs of 3 steps
     result = rnn_lm.run(impl, config, get_strategy(2), corpus=corpus)
     assert result.history[-1]["loss"] < result.history[0]["loss"]
     assert math.isfinite(result.metrics["val_perplexity"])
