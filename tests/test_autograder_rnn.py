@@ -1,0 +1,73 @@
+"""The recurrent-network checks: the example class graded end to end with the CLI.
+
+The class (`examples/rnn/submissions`) plus the reference solution and the
+released stub are graded once; every hint of the spec must show for at least
+one student, and the hostile student must score only what she got right.
+"""
+
+import csv
+import shutil
+
+import pytest
+from conftest import REPO
+
+from autograder.cli import main
+from autograder.specs import load_spec
+
+# What each student must score out of 10, and why. A function earns its points in proportion
+# to the cases passed (5 per function but 1 for build_text_classifier), rounded to 2 decimals.
+SCORES = {
+    "alice": 10.0,  # correct, written differently (Counter, tf.scan, tf.clip_by_global_norm, LSTM)
+    # bob: ascending vocabulary passes only "min_freq above every count" (2 * 1/5); no recurrent
+    # term passes only the large-magnitude case, where tanh saturates (2 * 1/5); clipping each
+    # gradient alone passes only the norm-below-theta case (2 * 1/5); mean of exp passes only
+    # the uniform logits (1 * 1/5); tokenize and the classifier are right.
+    "bob": 1 + 0.4 + 0.4 + 0.4 + 0.2 + 2,
+    # carol: no "<unk>" (0), ReLU (0), clipping into the input list passes only the case where
+    # nothing is scaled (2 * 1/5), no mask_zero (0); tokenize and perplexity are right.
+    "carol": 1 + 0 + 0 + 0.4 + 1 + 0,
+    # mallory: her tokenizer never returns, her RNN floods the output and exits, her perplexity
+    # kills its process and her classifier cannot read the reference; what counts is the one
+    # vocabulary case her ["<unk>"] answers rightly and the unscaled gradients case.
+    "mallory": 0 + 0.4 + 0 + 0.4 + 0 + 0,
+    "reference": 10.0,  # solutions/rnn.py
+    "stub": 0.0,  # assignments/rnn.py as released
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("rnn")
+    submissions = root / "submissions"
+    shutil.copytree(REPO / "examples" / "rnn" / "submissions", submissions)
+    shutil.copy(REPO / "solutions" / "rnn.py", submissions / "reference.py")
+    shutil.copy(REPO / "assignments" / "rnn.py", submissions / "stub.py")
+    out = root / "out"
+    status = main(["grade", str(submissions), "--assignment", "rnn", "--out", str(out),
+                   "--jobs", "2", "--timeout", "10"])
+    return status, out
+
+
+def test_class_gets_the_expected_scores(graded):
+    status, out = graded
+    assert status == 0
+    with (out / "grades.csv").open() as handle:
+        scores = {row["student"]: float(row["score"]) for row in csv.DictReader(handle)}
+    assert scores == pytest.approx(SCORES)
+
+
+def test_every_hint_shows_for_some_student(graded):
+    _, out = graded
+    feedback = {student: (out / student / "feedback.md").read_text() for student in SCORES}
+    for check in load_spec("rnn").checks:
+        for hint in check.hints:
+            assert any(hint.message in text for text in feedback.values()), hint.message
+    assert "Sort by descending frequency" in feedback["bob"]
+    assert "clipping each one by its own norm" in feedback["bob"]
+    assert "not the mean of exp" in feedback["bob"]
+    assert "previous state's term" in feedback["bob"]
+    assert '"<unk>" comes first' in feedback["carol"]
+    assert "not ReLU" in feedback["carol"]
+    assert "instead of assigning into grads" in feedback["carol"]
+    assert "mask_zero=True" in feedback["carol"]
+    assert "raise NotImplementedError" in feedback["stub"]
