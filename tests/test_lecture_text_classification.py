@@ -146,3 +146,17 @@ def test_scratch_classifier_equals_keras_bidirectional_gru_and_ignores_padding()
     np.testing.assert_allclose(scratch(shorter).numpy(), expected, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(model(shorter).numpy(), expected, rtol=1e-5, atol=1e-5)
     assert isinstance(model.layers[1], keras.layers.Bidirectional)
+
+
+@pytest.mark.slow
+def test_command_line_trains_on_ag_news_with_the_dataset_option(tmp_path, capsys):
+    from coursework.cli import main
+
+    out = tmp_path / "metrics.json"
+    with tfds.testing.mock_data(num_examples=64):
+        code = main(["train", "text_classification", "--dataset", "ag_news", "--epochs", "1",
+                     "--batch-size", "32", "--metrics-out", str(out), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    report = json.loads(out.read_text())
+    assert report["config"]["dataset"] == "ag_news"
+    assert 0 <= report["metrics"]["test_accuracy"] <= 1
