@@ -46,11 +46,10 @@ def tokenize(lines, token="word"):
         ValueError: If `token` is neither "word" nor "char".
     """
     ### BEGIN SOLUTION
-    if token == "word":
-        return [line.split() for line in lines]
-    if token == "char":
-        return [list(line) for line in lines]
-    raise ValueError(f"Unknown token kind {token!r}; use 'word' or 'char'.")
+    splitters = {"word": str.split, "char": list}
+    if token not in splitters:
+        raise ValueError(f"token must be 'word' or 'char', got {token!r}.")
+    return [splitters[token](line) for line in lines]
     ### END SOLUTION
 
 

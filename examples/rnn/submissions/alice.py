@@ -3,6 +3,7 @@
 # plain (unidirectional) LSTM.
 import collections
 import math
+import re
 
 import keras
 import numpy as np
@@ -10,10 +11,11 @@ import tensorflow as tf
 
 
 def tokenize(lines, token="word"):
-    kinds = {"word": str.split, "char": list}
-    if token not in kinds:
-        raise ValueError(f"token must be 'word' or 'char', not {token!r}")
-    return [kinds[token](line) for line in lines]
+    if token == "char":
+        return [[character for character in line] for line in lines]
+    if token == "word":
+        return [re.findall(r"\S+", line) for line in lines]
+    raise ValueError(f"token must be 'word' or 'char', not {token!r}")
 
 
 def build_vocab(tokens, min_freq=0, reserved_tokens=()):
