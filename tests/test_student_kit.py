@@ -67,10 +67,7 @@ def run_in_kit(kit, *args, cwd=None):
     )
 
 
-KNOWN_LEAKS = {
-    "rnn.py": "coursework/time_machine.py (the RNN lecture) holds the reference `tokenize` "
-    "verbatim, so the kit gives that answer away; the lecture or the assignment must change",
-}
+KNOWN_LEAKS: dict[str, str] = {}
 """Solutions whose answers the kit is known to give away, with why (strict xfail)."""
 
 
