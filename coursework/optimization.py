@@ -124,6 +124,17 @@ def analyse_saddle() -> dict[str, object]:
     }
 
 
+def show_saddle() -> None:
+    """Prints the saddle point's gradient, Hessian eigenvalues and escape step."""
+    saddle = analyse_saddle()
+    print(f"gradient at (0, 0): {saddle['gradient']}")
+    print(f"Hessian eigenvalues: {saddle['eigenvalues']}  (both signs: a saddle)")
+    direction = ", ".join(f"{value:.4f}" for value in saddle["direction"])
+    print(f"escape direction (eigenvector of {saddle['eigenvalues'][0]:g}): ({direction})")
+    print(f"loss {saddle['loss_before']:g} at (0, 0), {saddle['loss_after']:.4f} after a step "
+          f"of {saddle['step']:g} along it")
+
+
 # ---------------------------------------------------------------------------
 # Trajectories: gradient descent, momentum and Adam on two hard functions.
 # ---------------------------------------------------------------------------
@@ -260,6 +271,17 @@ def adam_difference(steps: int = 100, seed: int = 0) -> float:
                 value = loss(variable)
             optimizer.apply_gradients([(tape.gradient(value, variable), variable)])
     return float(np.max(np.abs(ours.numpy() - theirs.numpy())))
+
+
+def show_trajectories() -> None:
+    """Prints the steps each optimizer needs, hand-written and Keras's, and the Adam check."""
+    for impl in ("scratch", "concise"):
+        steps = count_steps(trajectories(impl))
+        print(f"{impl}: steps to within {TOLERANCE:g} of the minimum")
+        for name in PROBLEMS:
+            counts = ", ".join(f"{kind} {steps[kind][name]}" for kind in OPTIMIZERS)
+            print(f"  {name:<10} {counts}")
+    print(f"hand-written Adam vs Keras after 100 steps: max difference {adam_difference():.3g}")
 
 
 # ---------------------------------------------------------------------------

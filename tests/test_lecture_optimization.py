@@ -36,6 +36,15 @@ def test_saddle_point_of_the_material_example():
     assert saddle["loss_after"] < saddle["loss_before"] == 1.0
 
 
+def test_notebook_demonstrations_print_the_figures(capsys):
+    optimization.show_saddle()
+    optimization.show_trajectories()
+    printed = capsys.readouterr().out
+    assert "Hessian eigenvalues: [-2.0, 2.0]" in printed
+    assert "quadratic  gd 422, momentum 78, adam 145" in printed
+    assert "max difference 0" in printed
+
+
 def test_lecture_hessian_of_rosenbrock_by_hand():
     x = tf.constant([1.0, 1.0], tf.float64)
     H = optimization.hessian(optimization.rosenbrock, x)
