@@ -84,7 +84,8 @@ SLOW_MODULES = {
     "test_student_kit", "test_gradescope", "test_notebooks", "test_nbgrader", "test_multiworker",
     "test_lecture_classification", "test_lecture_cnn", "test_lecture_rnn_lm",
     "test_lecture_linear_regression", "test_lecture_output", "test_fashion_mnist",
-    "test_coursework_cli", "test_docs_commands",
+    "test_coursework_cli", "test_docs_commands", "test_lecture_weight_decay",
+    "test_lecture_optimization", "test_lecture_polynomial_regression",
 }
 SLOW_FIXTURES = {"graded", "softmax_graded", "mlp_graded", "sandbox", "kit"}
 """Fixtures that grade an example class or start a sandbox."""
@@ -93,7 +94,7 @@ SLOW_TESTS = {
     "test_student_check_passes_the_reference", "test_student_check_explains_mistakes",
     "test_student_check_of_the_stub", "test_student_check_works_without_the_solutions_package",
     "test_student_check_output_has_no_escape_sequences",
-    "test_nbgrader_tree_and_nbgrader_csv_format",
+    "test_nbgrader_tree_and_nbgrader_csv_format", "test_public_checks_pass_on_the_reference",
     # Training for epochs.
     "test_scratch_and_concise_paths_train_the_same_model_alike",
     "test_text_classifier_structure_masking_and_training",
