@@ -339,7 +339,9 @@ def export_weights(model, folder: str, task_index: int) -> Path:
     """Writes a model's variables to ``folder/worker-I.npz``, in the model's order.
 
     Args:
-        model: A trained scratch (`tf.Module`) or Keras model.
+        model: A trained scratch (`tf.Module`) or Keras model, or a dict of them
+            by name (a lecture that fits several models); their arrays are then
+            named ``NAME/I``.
         folder: Where to write (created if missing).
         task_index: This worker's index in its cluster (0 alone).
 
@@ -348,10 +350,16 @@ def export_weights(model, folder: str, task_index: int) -> Path:
     """
     import numpy as np
 
-    variables = getattr(model, "variables", None) or model.trainable_variables
+    models = model if isinstance(model, dict) else {"": model}
+    arrays = {}
+    for name, each in models.items():
+        variables = getattr(each, "variables", None) or each.trainable_variables
+        for index, variable in enumerate(variables):
+            key = f"{name}/{index}" if name else f"arr_{index}"
+            arrays[key] = np.asarray(variable.numpy())
     path = Path(folder) / f"worker-{task_index}.npz"
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, *[np.asarray(variable.numpy()) for variable in variables])
+    np.savez(path, **arrays)
     return path
 
 

@@ -211,6 +211,19 @@ def test_each_training_of_a_run_resumes_from_its_own_checkpoint(tmp_path):
     assert restored.metrics == uninterrupted.metrics
 
 
+def test_weights_of_several_fits_are_exported_by_name(tmp_path):
+    from coursework.cli import export_weights
+
+    first, second = tf.Module(), tf.Module()
+    first.w, second.w = tf.Variable([1.0, 2.0]), tf.Variable([[3.0]])
+    path = export_weights({"normal": first, "underfit": second}, str(tmp_path), 1)
+    with np.load(path) as arrays:
+        assert arrays.files == ["normal/0", "underfit/0"]
+        np.testing.assert_array_equal(arrays["underfit/0"], [[3.0]])
+    single = load_weights(export_weights(first, str(tmp_path), 0))
+    np.testing.assert_array_equal(single[0], [1.0, 2.0])
+
+
 def test_the_adam_state_is_checkpointed_too():
     from coursework.scratch import SGD, Adam
 
