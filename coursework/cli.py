@@ -194,6 +194,7 @@ def train(args: argparse.Namespace) -> dict:
         get_strategy,
         is_chief,
         read_cluster_config,
+        task_index,
         use_mixed_precision,
         worker_count,
     )
@@ -228,7 +229,7 @@ def train(args: argparse.Namespace) -> dict:
     with checkpointing(args.checkpoint_dir):
         result = lecture.run(args.impl, config, strategy)
     if args.export_weights:
-        export_weights(result.model, args.export_weights, _task_index())
+        export_weights(result.model, args.export_weights, task_index())
     report = {
         "topic": args.topic,
         "impl": args.impl,
@@ -328,11 +329,6 @@ def _without_options(argv: list[str], names: set[str]) -> list[str]:
             continue
         kept.append(argument)
     return kept
-
-
-def _task_index() -> int:
-    config = os.environ.get("TF_CONFIG")
-    return int(json.loads(config)["task"]["index"]) if config else 0
 
 
 def export_weights(model, folder: str, task_index: int) -> Path:

@@ -176,6 +176,12 @@ def read_cluster_config() -> dict | None:
     return config
 
 
+def task_index() -> int:
+    """This worker's index in its cluster's ``TF_CONFIG`` (0 when it trains alone)."""
+    config = read_cluster_config()
+    return int(config["task"].get("index", 0)) if config else 0
+
+
 def get_multi_worker_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
     """Returns the process's `MultiWorkerMirroredStrategy`, created from ``TF_CONFIG``.
 

@@ -49,7 +49,7 @@ import keras
 import tensorflow as tf
 
 from coursework.data import count_examples
-from coursework.distribute import is_chief, worker_count
+from coursework.distribute import is_chief, task_index, worker_count
 
 History = list[dict[str, float]]
 """One dict per epoch: ``epoch``, ``loss``, metrics, ``seconds``, ``examples_per_second``."""
@@ -486,9 +486,7 @@ def _inject_fault(epoch: int) -> None:
     wanted = os.environ.get("COURSEWORK_KILL_AFTER_EPOCH")
     if wanted is None or os.environ.get("COURSEWORK_ATTEMPT", "0") != "0":
         return
-    config = os.environ.get("TF_CONFIG", "")
-    index = json.loads(config)["task"]["index"] if config else 0
-    if int(wanted) == epoch and int(os.environ.get("COURSEWORK_KILL_WORKER", "0")) == index:
+    if int(wanted) == epoch and int(os.environ.get("COURSEWORK_KILL_WORKER", "0")) == task_index():
         os.kill(os.getpid(), signal.SIGKILL)
 
 
