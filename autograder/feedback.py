@@ -358,6 +358,24 @@ def summary_note(grade: Any) -> str:
     return ""
 
 
+def missing_limits_summary(counts: dict[str, int], ran: int, *, csv_column: bool = True) -> str:
+    """The instructor's line after grading a class: which kernel limits were NOT in force.
+
+    Args:
+        counts: For each missing limit (a `LIMIT_FIELDS` name), how many
+            students' code ran without it.
+        ran: How many students' code ran in the sandbox.
+        csv_column: Whether ``grades.csv`` has a ``missing_limits`` column.
+    """
+    if not counts:
+        return f"Kernel limits: all in force for the {ran} student(s) whose code ran."
+    missing = "; ".join(f"{name} for {count} of {ran}" for name, count in counts.items())
+    where = "extra_data.missing_limits in results.json" + (
+        " and the missing_limits column of grades.csv" if csv_column else "")
+    return (f"Kernel limits NOT in force (students whose code ran without them): {missing}. "
+            f"Per student: {where}.")
+
+
 def not_graded_test(function: str) -> str:
     """The name of Gradescope's test for a function none of whose cases ran."""
     return f"{function}: not graded"

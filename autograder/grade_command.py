@@ -33,7 +33,14 @@ from autograder.output_folder import (
     student_folders,
     write_atomic,
 )
-from autograder.report import CSV_FORMATS, gradebook, summary_table, write_student_reports
+from autograder.report import (
+    CSV_FORMATS,
+    gradebook,
+    missing_limit_counts,
+    ran_count,
+    summary_table,
+    write_student_reports,
+)
 from autograder.sandbox import Sandbox
 from autograder.sandbox.limits import Limits
 from autograder.specs import load_spec
@@ -212,6 +219,8 @@ def grade_command(
     if isolation:
         print("Isolation of the student code:")
         print("\n".join(f"  - {line}" for line in isolation))
+    print(feedback.missing_limits_summary(missing_limit_counts(grades), ran_count(grades),
+                                          csv_column=csv_format == "columns"))
     return 0
 
 

@@ -11,6 +11,8 @@ or notebook uploaded), grades it with the same stages as ``autograder grade``
 * one test per case, worth the function's points divided by its cases;
 * public cases ``visible`` at once, hidden ones ``after_published`` (students
   see them once the instructor publishes the grades);
+* ``extra_data.missing_limits``: the kernel limits that were NOT in force
+  while the code ran (names of `LIMIT_FIELDS`; data, not part of the output text);
 * the results file is written atomically after grading, so a submission that
   writes its own results file (it cannot reach the real one from the sandbox)
   changes nothing.
@@ -127,6 +129,7 @@ def results_json(grade: SubmissionGrade, spec) -> dict:
         "output": "\n\n".join(messages),
         "visibility": VISIBLE,
         "stdout_visibility": "hidden",
+        "extra_data": {"missing_limits": list(grade.missing_limits)},
         "tests": tests,
     }
 

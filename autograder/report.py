@@ -2,9 +2,12 @@
 
 For a class graded into ``OUT``:
 
-* ``OUT/grades.csv``: ``student,score,max_score`` and one column per graded
-  function (the points earned);
-* ``OUT/FOLDER/results.json``: Gradescope's results format;
+* ``OUT/grades.csv``: ``student,score,max_score``, one column per graded
+  function (the points earned) and ``missing_limits``: the kernel limits that
+  were NOT in force while the student's code ran (`LIMIT_FIELDS` names joined
+  by ``;``, empty when all were, or when the code never ran);
+* ``OUT/FOLDER/results.json``: Gradescope's results format; ``extra_data``
+  holds the exact student name, the problem's code and ``missing_limits`` (a list);
 * ``OUT/FOLDER/feedback.md``: what passed, the first failing case of each
   function (inputs, expected versus got) and a hint.
 
@@ -29,8 +32,12 @@ from autograder.checks import AssignmentSpec
 from autograder.escape import csv_text, markdown_code, markdown_text, terminal_text
 from autograder.grading import FunctionGrade, SubmissionGrade
 from autograder.output_folder import remove_leftovers, student_folders, write_atomic
+from autograder.sandbox.isolation import LIMIT_FIELDS
 
 OUTPUT_IN_RESULTS = 4_000
+MISSING_LIMITS_COLUMN = "missing_limits"
+LIST_SEPARATOR = ";"
+"""Joins the names of a list in one CSV cell."""
 
 
 def _points(value: float) -> str:
@@ -44,12 +51,14 @@ def _csv(rows: list[list]) -> str:
 
 
 def grades_csv(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> str:
-    """The gradebook: one row per student, one column per function.
+    """The gradebook: one row per student, one column per function, the missing limits.
 
-    The student cell is escaped with `csv_text`; the scores are numbers.
+    The student cell is escaped with `csv_text`; the scores are numbers; the
+    last cell names the kernel limits that were not in force for the student
+    (`SubmissionGrade.missing_limits`, joined by `LIST_SEPARATOR`).
     """
     functions = [check.function for check in spec.checks]
-    rows = [["student", "score", "max_score", *functions]]
+    rows = [["student", "score", "max_score", *functions, MISSING_LIMITS_COLUMN]]
     for grade in grades:
         by_function = {function.function: function.score for function in grade.functions}
         rows.append(
@@ -58,6 +67,7 @@ def grades_csv(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> str:
                 _points(grade.score),
                 _points(grade.max_score),
                 *(_points(by_function.get(function, 0.0)) for function in functions),
+                csv_text(LIST_SEPARATOR.join(grade.missing_limits)),
             ]
         )
     return _csv(rows)
@@ -71,7 +81,10 @@ NBGRADER_COLUMNS = [
 
 
 def nbgrader_csv(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> str:
-    """The gradebook with the columns of ``nbgrader export``."""
+    """The gradebook with the columns of ``nbgrader export``, and nothing else.
+
+    The missing limits are in each student's ``results.json``.
+    """
     rows = [NBGRADER_COLUMNS]
     for grade in grades:
         rows.append([
@@ -104,7 +117,11 @@ def results_json(grade: SubmissionGrade) -> dict:
         "max_score": grade.max_score,
         "execution_time": round(grade.seconds, 3),
         "output": "\n".join(output),
-        "extra_data": {"student": grade.student, "problem": grade.problem_reason},
+        "extra_data": {
+            "student": grade.student,
+            "problem": grade.problem_reason,
+            MISSING_LIMITS_COLUMN: list(grade.missing_limits),
+        },
         "tests": [
             {
                 "name": function.function,
@@ -197,6 +214,23 @@ def write_reports(
     for grade in grades:
         write_student_reports(grade, spec, out / folders[grade.student])
     write_atomic(out / "grades.csv", text)
+
+
+def missing_limit_counts(grades: Sequence[SubmissionGrade]) -> dict[str, int]:
+    """How many students' code ran without each kernel limit, in `LIMIT_FIELDS` order.
+
+    Limits in force for every student are left out.
+    """
+    counts = {name: 0 for name in LIMIT_FIELDS}
+    for grade in grades:
+        for name in grade.missing_limits:
+            counts[name] = counts.get(name, 0) + 1
+    return {name: count for name, count in counts.items() if count}
+
+
+def ran_count(grades: Sequence[SubmissionGrade]) -> int:
+    """How many students' code ran in the sandbox (the others had a `problem`: refused, empty)."""
+    return sum(grade.problem is None for grade in grades)
 
 
 def summary_table(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> str:

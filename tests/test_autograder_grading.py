@@ -22,6 +22,8 @@ from conftest import REPO, copy_class
 from autograder.cli import main
 from autograder.escape import csv_unescape
 from autograder.output_folder import RESERVED_NAMES, student_folder
+from autograder.sandbox.cgroups import machine_hierarchies
+from autograder.sandbox.isolation import LIMIT_FIELDS
 
 EXAMPLES = REPO / "examples" / "linear_regression" / "submissions"
 
@@ -133,10 +135,11 @@ def test_grades_csv_format(graded):
     with (out / "grades.csv").open() as handle:
         header = next(csv.reader(handle))
     assert header == ["student", "score", "max_score", "linreg", "squared_loss", "sgd",
-                      "data_iter", "normal_equation", "train_linear_regression"]
+                      "data_iter", "normal_equation", "train_linear_regression",
+                      "missing_limits"]
     for row in read_grades(out):
         assert float(row["max_score"]) == 10
-        per_function = sum(float(row[name]) for name in header[3:])
+        per_function = sum(float(row[name]) for name in header[3:-1])
         assert per_function == pytest.approx(float(row["score"]))
 
 
@@ -152,6 +155,55 @@ def test_results_json_follow_gradescope_format(graded):
             assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
             assert test["status"] in ("passed", "failed")
             assert 0 <= test["score"] <= test["max_score"]
+
+
+def test_missing_limits_per_student_in_the_gradebook_and_results(graded):
+    """Which kernel limits were not in force is data: a list in results.json, a CSV column."""
+    _, out = graded
+    rows = {row["student"]: row for row in read_grades(out)}
+    for student in EXPECTED_SCORES:
+        missing = report(out, student, "results.json")["extra_data"]["missing_limits"]
+        assert isinstance(missing, list) and set(missing) <= set(LIMIT_FIELDS), student
+        assert rows[student]["missing_limits"] == ";".join(missing)
+        if student in REFUSED:  # its code never ran: no limit was needed
+            assert missing == []
+        elif os.geteuid() == 0 and machine_hierarchies():
+            assert not {"memory_cgroup", "pids_cgroup", "cpu_quota"} & set(missing), student
+    assert "Kernel limits" in (out.parent / "terminal.txt").read_text()
+
+
+def test_a_missing_kernel_limit_is_named_for_each_student_it_concerns(tmp_path, monkeypatch,
+                                                                       capsys):
+    """With no pids cgroup (forced), the students whose code ran say so; the refused do not."""
+    from autograder.sandbox import cgroups, runner
+
+    def without_pids(name):
+        hierarchies = {controller: hierarchy for controller, hierarchy
+                       in cgroups.machine_hierarchies().items() if controller != "pids"}
+        return cgroups.SandboxCgroups(name, hierarchies)
+
+    monkeypatch.setattr(runner, "SandboxCgroups", without_pids)
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    shutil.copy(REPO / "solutions" / "linear_regression.py", submissions / "reference.py")
+    shutil.copy(EXAMPLES / "bob.py", submissions / "bob.py")
+    (submissions / "mallory.py").symlink_to(REPO / "solutions" / "linear_regression.py")
+    out = tmp_path / "out"
+    status = main(["grade", str(submissions), "--assignment", "linear_regression",
+                   "--out", str(out), "--jobs", "2", "--timeout", "5"])
+    terminal = capsys.readouterr().out
+    assert status == 0
+    rows = {row["student"]: row for row in read_grades(out)}
+    assert float(rows["reference"]["score"]) == 10 and float(rows["bob"]["score"]) == 9
+    for student in ("reference", "bob"):
+        missing = report(out, student, "results.json")["extra_data"]["missing_limits"]
+        assert "pids_cgroup" in missing
+        assert rows[student]["missing_limits"].split(";") == missing
+        if os.geteuid() == 0 and "memory" in machine_hierarchies():
+            assert "memory_cgroup" not in missing  # only the forced one is missing
+    assert report(out, "mallory", "results.json")["extra_data"]["missing_limits"] == []
+    assert rows["mallory"]["missing_limits"] == ""
+    assert "pids_cgroup for 2 of 2" in terminal
 
 
 def test_feedback_explains_failures_with_hints(graded):

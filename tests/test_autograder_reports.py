@@ -20,6 +20,7 @@ from autograder.escape import (
     markdown_text,
     terminal_text,
 )
+from autograder.feedback import missing_limits_summary
 from autograder.grading import CaseOutcome, FunctionGrade, SubmissionGrade
 from autograder.output_folder import (
     GRADE_FILE,
@@ -30,7 +31,17 @@ from autograder.output_folder import (
     student_folders,
     write_atomic,
 )
-from autograder.report import feedback_markdown, gradebook, summary_table, write_reports
+from autograder.report import (
+    NBGRADER_COLUMNS,
+    feedback_markdown,
+    gradebook,
+    missing_limit_counts,
+    ran_count,
+    results_json,
+    summary_table,
+    write_reports,
+)
+from autograder.sandbox.isolation import LIMIT_FIELDS
 from autograder.specs import load_spec
 
 FAKE = ("\x1b[2J\x1b]0;hacked\x07\x1b]8;;https://evil.example\x07click\x1b]8;;\x07\r"
@@ -113,6 +124,39 @@ def test_gradebook_escapes_names_but_not_scores():
     assert [row[1] for row in rows[1:]] == ["0.5", "1", "1"]  # numbers, ours, never prefixed
     nbgrader = list(csv.reader(io.StringIO(gradebook(grades, spec, "nbgrader"))))
     assert nbgrader[1][3] == "'-1"
+
+
+def test_missing_limits_are_a_list_in_results_and_a_column_in_the_gradebook():
+    spec = load_spec("linear_regression")
+    limited, unlimited, refused = a_grade("amy"), a_grade("ben"), a_grade("cy")
+    limited.missing_limits = ["pids_cgroup", "cpu_quota"]
+    refused.problem, refused.problem_reason = "a symbolic link", "symlink"
+    rows = list(csv.DictReader(io.StringIO(gradebook([refused, unlimited, limited], spec))))
+    assert list(rows[0])[-1] == "missing_limits"
+    assert {row["student"]: row["missing_limits"] for row in rows} == {
+        "amy": "pids_cgroup;cpu_quota", "ben": "", "cy": ""}
+    assert results_json(limited)["extra_data"]["missing_limits"] == ["pids_cgroup", "cpu_quota"]
+    assert results_json(unlimited)["extra_data"]["missing_limits"] == []
+    # nbgrader's format keeps exactly the columns of nbgrader export.
+    nbgrader = next(csv.reader(io.StringIO(gradebook([limited], spec, "nbgrader"))))
+    assert nbgrader == NBGRADER_COLUMNS
+
+
+def test_the_class_summary_counts_each_missing_limit():
+    grades = [a_grade(name) for name in ("amy", "ben", "cy", "dan")]
+    grades[0].missing_limits = ["pids_cgroup", "cpu_quota"]
+    grades[1].missing_limits = ["cpu_quota"]
+    grades[3].problem = "a FIFO"
+    counts = missing_limit_counts(grades)
+    assert counts == {"pids_cgroup": 1, "cpu_quota": 2}  # in LIMIT_FIELDS order
+    assert list(counts) == [name for name in LIMIT_FIELDS if name in counts]
+    assert ran_count(grades) == 3
+    line = missing_limits_summary(counts, 3)
+    assert "pids_cgroup for 1 of 3; cpu_quota for 2 of 3" in line
+    assert "missing_limits column of grades.csv" in line
+    assert "grades.csv" not in missing_limits_summary(counts, 3, csv_column=False)
+    assert missing_limits_summary({}, 3) == (
+        "Kernel limits: all in force for the 3 student(s) whose code ran.")
 
 
 def test_summary_table_escapes_names_and_notes():

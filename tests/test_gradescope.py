@@ -17,6 +17,7 @@ import zipfile
 import pytest
 
 from autograder import cli, layout
+from autograder.sandbox.isolation import LIMIT_FIELDS
 from autograder.specs import load_spec
 
 ASSIGNMENT = "linear_regression"
@@ -122,6 +123,7 @@ def check_visibility(results):
     later = {test["name"] for test in results["tests"] if test["visibility"] == "after_published"}
     assert visible == public and later == hidden
     assert sum(test["max_score"] for test in results["tests"]) == pytest.approx(spec.max_score)
+    assert set(results["extra_data"]["missing_limits"]) <= set(LIMIT_FIELDS)
 
 
 @pytest.mark.slow
