@@ -34,6 +34,10 @@ import numpy as np
 
 EPS32 = float(np.finfo(np.float32).eps)
 """float32 machine epsilon, 2**-23 (twice the unit roundoff)."""
+ELEMENTWISE = 4 * EPS32
+"""Relative allowance for an elementwise function (exp, sigmoid, tanh, h * (1 - h)) of
+the same input: a vectorized and a scalar code path may round it differently, by a
+unit or two in the last place, depending on where the element falls in its batch."""
 
 
 def sum_bound(abs_sum, terms: int):
@@ -61,6 +65,20 @@ def sgd_bound(learning_rate: float, step_bounds):
         ``learning_rate * sum(step_bounds)`` over the steps, first order in the rounding.
     """
     return learning_rate * np.sum(np.asarray(step_bounds, np.float64), axis=0)
+
+
+def sgd_update_bound(learning_rate: float, gradient, new_weights):
+    """The rounding of one SGD update ``w - learning_rate * g`` itself, beyond the gradients' difference.
+
+    Two runs whose gradients differ by ``dg`` can end a step apart by
+    ``learning_rate * dg`` plus a unit in the last place of the product and one
+    of the new weight (two numbers a hair apart may round to neighbouring floats).
+
+    Returns:
+        ``EPS32 * (|new_weights| + learning_rate * |gradient|)``.
+    """
+    return EPS32 * (np.abs(np.asarray(new_weights, np.float64))
+                    + learning_rate * np.abs(np.asarray(gradient, np.float64)))
 
 
 def assert_within(actual, desired, bound, name: str = "values") -> None:
