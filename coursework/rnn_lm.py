@@ -34,7 +34,9 @@ RNN) and every hyperparameter:
   replicas' gradients and then clips their global norm, in the explicit
   distributed loop;
 * **concise**: ``SimpleRNN`` (or ``GRU`` with ``--cell gru``) and ``Dense``,
-  trained with ``fit`` and Keras's Adam with ``global_clipnorm``.
+  trained with ``fit`` and Keras's Adam with ``global_clipnorm``, made to clip
+  the replicas' summed gradient as the scratch Adam does
+  (`coursework.keras_clipping`).
 
 Run it with ``coursework train rnn_lm --impl scratch`` (``--cell gru`` for
 gated units) or ``python -m coursework.rnn_lm`` for both implementations.
@@ -49,7 +51,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from coursework import time_machine
+from coursework import keras_clipping, time_machine
 from coursework.data import make_dataset
 from coursework.recurrent import CELLS, glorot_uniform, run_over_time
 from coursework.scratch import Adam, cosine_decay, parameter
@@ -343,7 +345,7 @@ def run(
             lambda: build_concise_like_scratch(
                 len(vocab), config.num_hiddens, config.cell, seed=config.seed
             ),
-            make_optimizer=lambda: keras.optimizers.Adam(
+            make_optimizer=lambda: keras_clipping.Adam(
                 keras.optimizers.schedules.CosineDecay(config.learning_rate, total_steps),
                 global_clipnorm=config.clip_norm,
             ),

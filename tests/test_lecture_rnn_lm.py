@@ -11,10 +11,12 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from float32_rounding import EPS32, assert_within, sgd_bound, sum_bound
 
-from coursework import recurrent, rnn_lm, scratch, time_machine
+from coursework import keras_clipping, recurrent, rnn_lm, scratch, time_machine
 from coursework.cli import main
 from coursework.distribute import get_strategy
+from coursework.training import train_concise, train_scratch
 
 TEXT = "the time traveller smiled and the time machine vanished " * 60
 SMALL = {"epochs": 2, "batch_size": 16, "num_steps": 8, "num_hiddens": 16, "verbose": 0,
@@ -91,6 +93,83 @@ def test_scratch_optimizer_clips_the_summed_gradient_of_both_replicas():
 
     strategy.run(tf.function(step))
     np.testing.assert_allclose(variable.numpy(), [-1.0, 0.0], rtol=1e-6)
+
+
+def scratch_rnn_weights(model):
+    """The scratch RNN's parameters in the order of the concise model's weights."""
+    return [model.cell.W_xh, model.cell.W_hh, model.cell.b_h, model.W_hq, model.b_q]
+
+
+def clipped_step_bound(model, tokens, labels, learning_rate, clip_norm):
+    """How far two float32 SGD steps of the mean token loss, clipped, may differ.
+
+    Every weight's gradient is the mean over the batch's tokens of each token's
+    gradient, and each of those sums products along the paths back through
+    the steps, the hidden units and the outputs: at most ``tokens * steps *
+    (hiddens + vocabulary)`` products, summed in another order by each
+    implementation (`sum_bound` of the tokens' absolute gradients). The
+    clipping scale comes from a sum over every element of every gradient, off
+    by a relative ``(elements + 4) * eps``; then the step and the weight's own
+    rounding.
+    """
+    batch, steps = tokens.shape
+    with tf.GradientTape() as tape:
+        losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, model(tokens))
+        losses = tf.reshape(losses, [-1])
+    variables = scratch_rnn_weights(model)
+    per_token = tape.jacobian(losses, variables)
+    gradients = [tf.reduce_mean(jacobian, axis=0).numpy() for jacobian in per_token]
+    abs_sums = [np.abs(jacobian.numpy()).sum(axis=0) / (batch * steps) for jacobian in per_token]
+    norm = np.sqrt(sum(np.sum(grad.astype(np.float64) ** 2) for grad in gradients))
+    scale = min(1.0, clip_norm / norm)
+    products = batch * steps * steps * (model.cell.W_hh.shape[0] + model.vocab_size)
+    elements = sum(grad.size for grad in gradients)
+    bounds = []
+    for variable, grad, abs_sum in zip(variables, gradients, abs_sums, strict=True):
+        gradient_bound = scale * (sum_bound(abs_sum, products)
+                                  + (elements + 4) * EPS32 * np.abs(grad))
+        step = learning_rate * scale * np.abs(grad)
+        bounds.append(sgd_bound(learning_rate, [gradient_bound])
+                      + 2 * EPS32 * (np.abs(variable.numpy()) + step))
+    return bounds
+
+
+def test_concise_clips_the_summed_gradient_like_scratch_under_two_replicas(corpus):
+    """One SGD step from the same weights, on a batch whose gradient is clipped: `fit` with
+    `keras_clipping.SGD` and the scratch loop agree to rounding under 2 replicas, and
+    Keras's own `global_clipnorm` (each replica's share clipped) does not."""
+    indices, vocab = corpus
+    batch, steps, hiddens, learning_rate, clip_norm = 8, 8, 16, 0.5, 0.05
+    tokens = np.stack([indices[i * steps:(i + 1) * steps] for i in range(batch)])
+    labels = np.stack([indices[i * steps + 1:(i + 1) * steps + 1] for i in range(batch)])
+    data = tf.data.Dataset.from_tensor_slices((tokens, labels)).batch(batch)
+    strategy = get_strategy(2)
+
+    def build_scratch():
+        return rnn_lm.RNNLMScratch(len(vocab), hiddens, "rnn", seed=3)
+
+    start = build_scratch()
+    bounds = clipped_step_bound(start, tokens, labels, learning_rate, clip_norm)
+    scratch_model, _ = train_scratch(
+        build_scratch, strategy=strategy, train_data=data, epochs=1, verbose=0,
+        make_optimizer=lambda: scratch.SGD(learning_rate, clip_norm=clip_norm),
+        loss=rnn_lm.sequence_cross_entropy)
+    expected = [variable.numpy() for variable in scratch_rnn_weights(scratch_model)]
+
+    def concise_weights(optimizer_class):
+        model, _ = train_concise(
+            lambda: rnn_lm.build_concise_like_scratch(len(vocab), hiddens, "rnn", seed=3),
+            strategy=strategy, train_data=data, epochs=1, verbose=0,
+            make_optimizer=lambda: optimizer_class(learning_rate, global_clipnorm=clip_norm),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return [variable.numpy() for variable in model.trainable_variables]
+
+    for index, (got, want, bound) in enumerate(
+            zip(concise_weights(keras_clipping.SGD), expected, bounds, strict=True)):
+        assert_within(got, want, bound, f"weights {index}")
+    plain = concise_weights(keras.optimizers.SGD)
+    assert any(np.any(np.abs(got - want) > bound)
+               for got, want, bound in zip(plain, expected, bounds, strict=True))
 
 
 def test_perplexity_is_exp_of_the_mean_token_cross_entropy():
