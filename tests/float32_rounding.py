@@ -19,6 +19,21 @@ by 6e-4); it follows from the sizes of the sums involved:
   step is not amplified by the later ones (``learning_rate`` times the
   curvature below 2, as in every run the tests compare).
 
+* **Deeper models.** A value's difference is the rounding of its own sum
+  plus its inputs' differences carried by the layer (``|W|`` times them, a
+  smooth activation's slope); backward, each gradient is again a sum with its
+  own rounding plus its terms' differences. The sizes of all these sums
+  change as the weights move, so the tests replay the same steps in float64
+  (the same batches, in order) and bound every step's gradients with the
+  values of that step; the replay itself must end within the bound of the
+  float32 run. Through a recurrence the Jacobians are multiplied before their
+  absolute value is taken, so that differences the recurrence turns against
+  each other are not counted as adding up; through a stack of layers the
+  bound takes absolute values layer by layer, a worst case that is loose for
+  the first layers of a deep network (their gradients are tiny sums of large
+  terms) and tight for the last ones, where a replica-scaling mistake must
+  still exceed it.
+
 Adaptive optimizers such as Adam divide by the root of the squared gradients,
 so a gradient that cancels to the rounding level can change an update by up
 to the whole learning rate, and ReLU turns a rounding difference in a

@@ -14,8 +14,17 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from conftest import REPO
+from float32_rounding import (
+    ELEMENTWISE,
+    EPS32,
+    assert_within,
+    sgd_bound,
+    sgd_update_bound,
+    sum_bound,
+)
+from test_lecture_linear_regression import sgd_rounding_bound
 
-from coursework import distribute, fashion_mnist
+from coursework import distribute, fashion_mnist, training
 from coursework import linear_regression as linear
 from coursework.cli import _without_options, main
 from coursework.multiworker import free_ports, launch_local_workers
@@ -35,16 +44,6 @@ def write_fashion_mnist(folder, train_size=256, test_size=64):
 def load_weights(path):
     with np.load(path) as arrays:
         return [arrays[name] for name in arrays.files]
-
-
-def float32_tolerance(steps, batch_size, scale):
-    """How far two float32 runs may drift apart when only the order of their sums differs.
-
-    Each step adds `batch_size` per-example gradients; a different order of
-    additions changes such a sum by at most about ``batch_size * eps`` of its
-    terms' magnitude, and the steps' errors add up (bounded, not tuned).
-    """
-    return steps * batch_size * float(np.finfo(np.float32).eps) * scale
 
 
 def weights_of(model):
@@ -288,35 +287,122 @@ def test_two_workers_train_linear_regression_like_one_process(tmp_path, impl):
     chief, other = load_weights(tmp_path / "w" / "worker-0.npz"), load_weights(tmp_path / "w" / "worker-1.npz")
     for a, b in zip(chief, other, strict=True):
         np.testing.assert_array_equal(a, b)  # one model, kept identical on both workers
-    single = linear.run(impl, linear.DEFAULTS.replace(epochs=3, verbose=0), distribute.get_strategy(1))
-    steps = 3 * 1000 // 10  # epochs x batches of the lecture's 1000 examples
-    for got, want in zip(chief, weights_of(single.model), strict=True):
-        # The same global batches and steps; only the order of the float32 sums differs.
-        tolerance = float32_tolerance(steps, 10, np.abs(want).max() + 1)
-        np.testing.assert_allclose(got, want, rtol=0, atol=tolerance)
+    config = linear.DEFAULTS.replace(epochs=3, verbose=0)
+    single = linear.learned_parameters(linear.run(impl, config, distribute.get_strategy(1)).model)
+    # The same global batches and steps; only the order of the float32 sums differs.
+    by_size = {array.size: array.reshape(-1) for array in chief}
+    workers = (by_size[2], float(by_size[1][0]))  # w and b
+    w_bound, b_bound = sgd_rounding_bound(config, [workers, single])
+    assert_within(workers[0], single[0], w_bound, "w")
+    assert_within(workers[1], single[1], b_bound, "b")
     assert report["metrics"]["w_error"] < 1e-3
 
 
+def _sigmoid_mlp_gradient_bounds(weights, images, labels, batch):
+    """One step of the sigmoid MLP in float64: its gradients, and how far two float32 runs' can be apart.
+
+    First order in the rounding. Forward, each hidden pre-activation is a sum
+    of 784 + 1 terms and each logit of 256 + 1, with their `sum_bound`s; the
+    sigmoid multiplies a difference by its slope ``h (1 - h)``, the softmax's
+    Jacobian ``diag(p) - p p^T`` carries the logits' differences to the
+    gradient ``(p - y) / batch``. Backward, the hidden units' gradient sums 10
+    terms and every weight's gradient the batch's ``batch`` examples.
+    """
+    w = {name: tf.Variable(np.asarray(value, np.float64)) for name, value in weights.items()}
+    x = tf.constant(images.reshape(len(images), -1), tf.float64)
+    with tf.GradientTape() as tape:
+        hidden = tf.sigmoid(x @ w["W1"] + w["b1"])
+        logits = hidden @ w["W2"] + w["b2"]
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
+    names = sorted(w)
+    found = tape.gradient(loss, [w[name] for name in names] + [hidden, logits])
+    gradients = {name: g.numpy() for name, g in zip(names, found, strict=False)}
+    delta_h, delta_o = np.abs(found[-2].numpy()), np.abs(found[-1].numpy())
+    h, o, x = hidden.numpy(), logits.numpy(), np.abs(x.numpy())
+    a = {name: np.abs(value) for name, value in weights.items()}
+    slope = h * (1 - h)
+    dh = slope * sum_bound(x @ a["W1"] + a["b1"], 784 + 1) + ELEMENTWISE * h
+    do = sum_bound(h @ a["W2"] + a["b2"], 256 + 1) + dh @ a["W2"]
+    shifted = o - o.max(axis=1, keepdims=True)
+    p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    dp = (p * (do + (p * do).sum(axis=1, keepdims=True))
+          + p * (EPS32 * np.abs(shifted) + ELEMENTWISE + sum_bound(1.0, 10 + 1)))
+    e_o = dp / batch + EPS32 * delta_o
+    bounds = {"W2": dh.T @ delta_o + h.T @ e_o + sum_bound(h.T @ delta_o, batch),
+              "b2": e_o.sum(0) + sum_bound(delta_o.sum(0), batch)}
+    e_h = e_o @ a["W2"].T + sum_bound(delta_o @ a["W2"].T, 10)
+    e_z = slope * e_h + delta_h * np.abs(1 - 2 * h) * dh + ELEMENTWISE * slope * delta_h
+    delta_z = slope * delta_h
+    bounds["W1"] = x.T @ e_z + sum_bound(x.T @ delta_z, batch)
+    bounds["b1"] = e_z.sum(0) + sum_bound(delta_z.sum(0), batch)
+    return gradients, bounds
+
+
 @pytest.mark.slow
-def test_two_workers_train_the_mlp_with_identical_copies(tmp_path):
+def test_two_workers_train_the_mlp_with_identical_copies(tmp_path, monkeypatch):
+    """Two worker processes keep identical copies and take the one-process run's steps,
+    up to float32 sums taken in another order.
+
+    The MLP is made kink-free (sigmoid hidden units) and trained with plain SGD
+    in the workers (`kink_free_worker`) and here, so that the rounding has a
+    bound (`float32_rounding`): derived step by step along the same 8 steps
+    replayed in float64 (`_sigmoid_mlp_gradient_bounds`) and summed by SGD.
+    """
+    from kink_free_worker import patches
+
+    from coursework import classification, mlp
+
     data = write_fashion_mnist(tmp_path / "data")
-    coursework(
-        "train", "mlp", "--impl", "scratch", "--workers", "2", "--epochs", "2", "--batch-size", "64",
-        "--data-dir", str(data), "--quiet", "--metrics-out", str(tmp_path / "m.json"),
-        "--export-weights", str(tmp_path / "w"),
-    )
+    arguments = ["train", "mlp", "--impl", "scratch", "--epochs", "2", "--batch-size", "64",
+                 "--lr", "0.5", "--data-dir", str(data), "--quiet",
+                 "--export-weights", str(tmp_path / "w")]
+    cluster = ",".join(f"127.0.0.1:{port}" for port in free_ports(2))
+    script = REPO / "tests" / "kink_free_worker.py"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    workers = [subprocess.Popen(
+        [sys.executable, str(script), *arguments, "--cluster", cluster, "--task-index", str(index),
+         *(["--metrics-out", str(tmp_path / "m.json")] if index == 0 else [])],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO, env=env)
+        for index in range(2)]
+    for worker in workers:
+        output, _ = worker.communicate(timeout=600)
+        assert worker.returncode == 0, output
     chief, other = load_weights(tmp_path / "w" / "worker-0.npz"), load_weights(tmp_path / "w" / "worker-1.npz")
     for a, b in zip(chief, other, strict=True):
-        np.testing.assert_array_equal(a, b)
-    from coursework import mlp
-
-    single = mlp.run("scratch", mlp.DEFAULTS.replace(epochs=2, batch_size=64, data_dir=str(data), verbose=0),
-                     distribute.get_strategy(1))
-    for got, want in zip(chief, weights_of(single.model), strict=True):
-        tolerance = float32_tolerance(2 * 256 // 64, 64, np.abs(want).max() + 1)
-        np.testing.assert_allclose(got, want, rtol=0, atol=tolerance)
+        np.testing.assert_array_equal(a, b)  # one model, kept identical on both workers
     assert not (tmp_path / "w" / "worker-1.json").exists()
     assert json.loads((tmp_path / "m.json").read_text())["workers"] == 2
+
+    with monkeypatch.context() as patched:
+        for module, name, value in patches():  # as in the workers
+            patched.setattr(module, name, value)
+        config = mlp.DEFAULTS.replace(epochs=2, batch_size=64, learning_rate=0.5,
+                                      data_dir=str(data), verbose=0)
+        single = mlp.run("scratch", config, distribute.get_strategy(1)).model
+    names = [variable.name.split(":")[0] for variable in single.trainable_variables]
+    one = {name: variable.numpy() for name, variable in zip(names, single.trainable_variables,
+                                                            strict=True)}
+    cluster_weights = dict(zip(names, chief, strict=True))
+    start = mlp.MLPScratch(seed=config.seed)
+    weights = {name: getattr(start, name).numpy().astype(np.float64) for name in names}
+    bound = {name: np.zeros_like(value) for name, value in weights.items()}
+    splits = classification.load_splits(config)
+    training.set_seed(config.seed)  # the batches of the runs, in their order
+    train_data, _ = classification.make_pipelines(splits, config, num_replicas=1)
+    for _ in range(config.epochs):
+        for images, labels in train_data:
+            gradients, steps = _sigmoid_mlp_gradient_bounds(weights, images.numpy(), labels.numpy(),
+                                                            len(images))
+            for name in names:
+                weights[name] = weights[name] - config.learning_rate * gradients[name]
+                bound[name] += (sgd_bound(config.learning_rate, steps[name][None])
+                                + sgd_update_bound(config.learning_rate, gradients[name],
+                                                   weights[name]))
+    for name in names:
+        assert_within(cluster_weights[name], one[name], bound[name], name)
+        assert_within(weights[name], one[name], bound[name], f"{name} (float64 replay)")
+    moved = np.abs(one["W2"] - start.W2.numpy())
+    assert np.median(bound["W2"] / moved) < 0.1, "bound too loose to test"
 
 
 @pytest.mark.slow
