@@ -81,6 +81,11 @@ class CaseOutcome:
     grader_error: str | None = None
     caused_by: str | None = None
 
+    def __post_init__(self):
+        if self.status not in OUTCOME_STATUSES:
+            raise ValueError(f"CaseOutcome status must be one of {OUTCOME_STATUSES}, "
+                             f"got {self.status!r}")
+
     @property
     def passed(self) -> bool:
         return self.status == "passed"

@@ -50,14 +50,14 @@ FAKE = ("\x1b[2J\x1b]0;hacked\x07\x1b]8;;https://evil.example\x07click\x1b]8;;\x
 
 
 def a_grade(student, message=FAKE, score=1.0):
-    failure = CaseOutcome("small known example", False, message=f"linreg raised {message}",
+    failure = CaseOutcome("small known example", status="raised", message=f"linreg raised {message}",
                           inputs="numpy float32 (2, 2)", expected="float32 array [[1.]]",
                           got=message, hint="Use `tf.matmul`.")
     return SubmissionGrade(
         student=student, source=None, max_score=10.0, load_errors=[f"cell 2: {message}"],
         notes=[message], output=message,
         functions=[FunctionGrade("linreg", 1.0, 0.0, [failure]),
-                   FunctionGrade("squared_loss", 1.0, score, [CaseOutcome("c", True)])],
+                   FunctionGrade("squared_loss", 1.0, score, [CaseOutcome("c", status="passed")])],
     )
 
 
@@ -256,3 +256,10 @@ def test_leftovers_of_a_killed_write_are_removed(tmp_path):
     (tmp_path / ".keep").write_text("not ours")
     remove_leftovers(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".keep", "results.json"]
+
+
+def test_a_case_outcome_status_is_one_of_the_statuses():
+    assert CaseOutcome("c", status="passed").passed
+    assert not CaseOutcome("c", status="timed_out").passed
+    with pytest.raises(ValueError, match="status must be one of"):
+        CaseOutcome("c", True)  # a bool is not a status: it would read as a failure

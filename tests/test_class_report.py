@@ -19,9 +19,9 @@ SPEC = AssignmentSpec("demo", (_check("linreg", 2), _check("squared_loss", 1)))
 def _function(name, points, *results):
     """results: True for a passing case, or the hint (or None) of a failing one."""
     outcomes = [
-        CaseOutcome(f"case {index}", "passed") if result is True
-        else CaseOutcome(f"case {index}", "raised" if result is None else "failed", "wrong",
-                         hint=result)
+        CaseOutcome(f"case {index}", status="passed") if result is True
+        else CaseOutcome(f"case {index}", status="raised" if result is None else "failed",
+                         message="wrong", hint=result)
         for index, result in enumerate(results)
     ]
     passed = sum(outcome.passed for outcome in outcomes)
