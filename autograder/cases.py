@@ -124,3 +124,44 @@ def nonzero_values(rng: np.random.Generator, shape, dtype: str = "float32",
     For property checks that tell zeroed elements from kept ones (dropout).
     """
     return (rng.uniform(1.0, 2.0, shape) * rng.choice([-1.0, 1.0], shape) * scale).astype(dtype)
+
+
+def linear_problem(rng: np.random.Generator, n: int, d: int, *, b: float, noise: float,
+                   w: np.ndarray | None = None, scale: float = 1.0,
+                   dtype: str = "float32") -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` of a linear regression problem ``y = X w + b + noise``, y of shape (n, 1).
+
+    X is drawn N(0, scale²) with shape (n, d), then w (when not given) N(0, 1)
+    with shape (d, 1), then the noise N(0, noise²); X and y are in `dtype`.
+    """
+    X = (rng.normal(size=(n, d)) * scale).astype(dtype)
+    w = rng.normal(size=(d, 1)) if w is None else w
+    return X, (X @ w + b + rng.normal(0, noise, (n, 1))).astype(dtype)
+
+
+def recovery_case(name: str, data_seed: int, w, b: float, /, *, n: int = 1000,
+                  public: bool = False, **kwargs) -> Case:
+    """A training case on float32 data made from true parameters, expecting them back.
+
+    The data is `linear_problem` drawn from ``rng_for(data_seed)`` with the
+    given `w` (reshaped to (d, 1)), `b` and noise 0.01; the expected output is
+    the true ``(w, b)``, for `autograder.checks.parameters_recovered`.
+    `kwargs` are the call's keyword arguments (epochs, learning rate, seed...).
+    """
+    w = np.asarray(w, "float32").reshape(-1, 1)
+    X, y = linear_problem(rng_for(data_seed), n, len(w), w=w, b=b, noise=0.01)
+    return Case(name, (X, y), kwargs, expected=(w, b), public=public)
+
+
+def indexed_examples(n: int, d: int = 2, *, column: bool = True, tensor: bool = False,
+                     dtype: str = "float32") -> tuple:
+    """Features and labels whose values say which example they are.
+
+    Row i of the features is ``i*d, ..., i*d + d - 1`` (so ``X[:, 0] // d == i``)
+    and label i is ``10 * i``, of shape (n, 1) (`column`) or (n,): a property
+    check sees which examples a batch or a fold holds, and whether features and
+    labels still go together. As `Tensor` markers when `tensor`.
+    """
+    features = np.arange(n * d, dtype=dtype).reshape(n, d)
+    labels = (np.arange(n, dtype=dtype) * 10).reshape((n, 1) if column else (n,))
+    return (Tensor(features), Tensor(labels)) if tensor else (features, labels)

@@ -47,7 +47,7 @@ __all__ = [
     "NO_EXPECTED", "AssignmentSpec", "Case", "Comparison", "FunctionCheck", "Hint", "HintError",
     "Mismatch", "Problem", "argument_array", "array_or_none", "as_array", "close_to",
     "compare_values", "describe", "describe_argument", "describe_inputs", "is_unsupported",
-    "problem",
+    "batch_order", "pair_w_b", "parameters_recovered", "problem", "seeded", "shuffled_batches",
 ]
 
 NO_EXPECTED = object()
@@ -502,6 +502,149 @@ def close_to(*, rtol: float = 1e-5, atol: float = 1e-6, dtype: str = "same",
         return compare_values(got, expected, rtol=relative, atol=absolute, dtype=dtype)
 
     return compare
+
+
+# ---------------------------------------------------------------------------
+# Comparisons several specs share.
+# ---------------------------------------------------------------------------
+def pair_w_b(*, rtol: float, atol: float, dtype: str = "same") -> Comparison:
+    """A comparison of a pair ``(w, b)``: the weights as an array, b as one number.
+
+    Args:
+        rtol: Relative tolerance of w and b.
+        atol: Absolute tolerance of w and b.
+        dtype: How w's dtype must agree (see `compare_values`); b may be any
+            number, array of one value or 0-d tensor.
+    """
+
+    def compare(got: Any, expected: Any, case: Case) -> Mismatch:
+        del case
+        if not isinstance(got, tuple | list) or len(got) != 2:
+            return problem("type", path="the result", wanted="a pair (w, b)", got=describe(got))
+        b = array_or_none(got[1])
+        if b is None or b.size != 1:
+            return problem("type", path="b", wanted="a single number", got=describe(got[1]))
+        true_b = np.asarray(float(np.ravel(expected[1])[0]))
+        return (compare_values(got[0], np.asarray(expected[0]), rtol=rtol, atol=atol, dtype=dtype,
+                               path="w")
+                or compare_values(b.reshape(()), true_b, rtol=rtol, atol=atol, dtype="float",
+                                  path="b"))
+
+    return compare
+
+
+NOT_MOVING = 0.1
+"""`parameters_recovered`: weights all below this in magnitude have not left a small start."""
+
+
+def parameters_recovered(tol: float) -> Comparison:
+    """A training comparison: the trained ``(w, b)`` is within `tol` of the true parameters.
+
+    The case's `expected` holds the true ``(w, b)`` the data was made from
+    (`autograder.cases.recovery_case`). Problem kinds: "type" (not a pair of
+    the right sizes), "train.diverged" (inf or nan), "train.not_moving" (every
+    weight still below `NOT_MOVING`), "train.inaccurate".
+    """
+
+    def compare(got: Any, expected: Any, case: Case) -> Mismatch:
+        del case
+        w, b = (array_or_none(part) for part in got) if (
+            isinstance(got, tuple | list) and len(got) == 2) else (None, None)
+        true_w, true_b = np.asarray(expected[0], np.float64), float(expected[1])
+        if w is None or b is None or w.size != true_w.size or b.size != 1:
+            return problem("type", path="the result", got=describe(got),
+                           wanted=f"(w, b) with {true_w.size} values in w and one in b")
+        if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
+            return problem("train.diverged")
+        error = max(np.max(np.abs(w.ravel() - true_w.ravel())), abs(float(b.ravel()[0]) - true_b))
+        if error <= tol:
+            return None
+        kind = "train.not_moving" if np.max(np.abs(w)) < NOT_MOVING else "train.inaccurate"
+        return problem(kind, error=f"{error:.3g}", w=np.round(w.ravel(), 4).tolist(),
+                       b=f"{float(b.ravel()[0]):.4f}", tol=f"{tol:g}")
+
+    return compare
+
+
+def shuffled_batches(got: Any, expected: Any, case: Case) -> Mismatch:
+    """A property comparison of one pass of a minibatch iterator (the "iterate" adapter).
+
+    The function is called as ``f(batch_size, features, labels, ...)`` with
+    features and labels from `autograder.cases.indexed_examples` (each row says
+    which example it is). Its output must be pairs ``(X, y)`` of a 2-D X and
+    its labels, all of `batch_size` examples but a smaller last one, covering
+    each example exactly once with its own label, shuffled (from 20 examples
+    on). Problem kinds: "batches.type", "batches.batch", "batches.sizes",
+    "batches.missing", "batches.unpaired", "batches.unshuffled".
+    """
+    del expected
+    batch_size, features, labels = case.args[0], *map(argument_array, case.args[1:3])
+    if not isinstance(got, list) or not got:
+        return problem("batches.type", got=describe(got))
+    batches = [[array_or_none(part) for part in item] if isinstance(item, tuple | list) else []
+               for item in got]
+    for index, (X, y, *_) in enumerate(part + [None, None] for part in batches):
+        if len(batches[index]) != 2 or X is None or y is None or X.ndim != 2 or len(X) != len(y):
+            return problem("batches.batch", index=index, got=describe(got[index]))
+    sizes = [len(X) for X, _ in batches]
+    if max(sizes) > batch_size or any(size != batch_size for size in sizes[:-1]):
+        return problem("batches.sizes", batch_size=batch_size, sizes=sizes[:12])
+    X = np.concatenate([X for X, _ in batches])
+    y = np.concatenate([np.ravel(y) for _, y in batches])
+    ids = (X[:, 0] // X.shape[1]).astype(int)
+    n = len(features)
+    if X.shape[1] != features.shape[1] or sorted(ids) != list(range(n)):
+        return problem("batches.missing", n=n, got=len(ids), missing=n - len(set(ids)))
+    if not (np.allclose(X, features[ids]) and np.allclose(y, labels.ravel()[ids])):
+        return problem("batches.unpaired")
+    if n >= 20 and np.array_equal(ids, np.arange(n)):
+        return problem("batches.unshuffled")
+    return None
+
+
+def batch_order(batches: list) -> list:
+    """The examples of one pass of `shuffled_batches`, in order: its `seeded` key."""
+    return [np.asarray(X).tolist() for X, _ in batches]
+
+
+def seeded(compare: Comparison, key: Callable[[Any], Any], what: str) -> Comparison:
+    """`compare` on each output, and seeds checked on the cases called several times.
+
+    A case with ``options={"variants": [{}, {"seed": 2}]}`` gets the list of its
+    outputs: the call as is, then once per variant. With a ``seed`` in the
+    case's kwargs, the second output (the same call again) must give the same
+    ``key(output)`` as the first (else "seed.ignored"); the last output, with
+    another seed or none, must give another (else "seed.fixed").
+
+    Args:
+        compare: The comparison of one output (the case it gets has no variants).
+        key: What a seed decides in an output (the mask, the order), as an array
+            or data comparable with ``==``.
+        what: That in words, for the problem's sentence ("mask", "batch order").
+    """
+
+    def compare_all(got: Any, expected: Any, case: Case) -> Mismatch:
+        variants = case.options.get("variants")
+        outputs = got if variants and isinstance(got, list) else [got]
+        single = dataclasses.replace(case, options={})
+        for output in outputs:
+            found = compare(output, expected, single)
+            if found:
+                return found
+        if len(outputs) < 2:
+            return None
+        keys = [key(output) for output in outputs]
+        if "seed" in case.kwargs and not _same(keys[0], keys[1]):
+            return problem("seed.ignored", what=what)
+        return problem("seed.fixed", what=what) if _same(keys[0], keys[-1]) else None
+
+    return compare_all
+
+
+def _same(first: Any, second: Any) -> bool:
+    if isinstance(first, np.ndarray) or isinstance(second, np.ndarray):
+        return bool(np.array_equal(first, second))
+    return first == second
 
 
 # ---------------------------------------------------------------------------

@@ -119,6 +119,24 @@ PROBLEM_SENTENCES = {
     "returned_type": "{function} should return {wanted}; it returned {got}",
     "did_not_raise": "{function} should raise {wanted} for these inputs, but it returned {got}",
     "unchecked": "the output could not be checked ({error}); got {got}",
+    "seed.ignored": "two calls with the same seed gave a different {what}: the same seed must "
+                    "give the same {what}",
+    "seed.fixed": "calls with different seeds (or none) gave the same {what}: the {what} must "
+                  "change with the seed",
+    "batches.type": "the function should yield batches (X, y); got {got}",
+    "batches.batch": "batch {index} should be a pair (X, y) of a 2-D X and its labels, got {got}",
+    "batches.sizes": "only the last batch may be smaller than batch_size {batch_size}; batch "
+                     "sizes were {sizes}",
+    "batches.missing": "one pass should cover each of the {n} examples exactly once; got {got} "
+                       "examples, {missing} missing",
+    "batches.unpaired": "features and labels are no longer paired: a label was yielded with "
+                        "another example's features",
+    "batches.unshuffled": "the examples come in their original order; they should be shuffled",
+    "train.diverged": "training diverged: the parameters are inf or nan",
+    "train.not_moving": "the learned parameters are {error} away from the true ones (w = {w}, "
+                        "b = {b}); expected within {tol}",
+    "train.inaccurate": "the learned parameters are {error} away from the true ones (w = {w}, "
+                        "b = {b}); expected within {tol}",
 }
 
 

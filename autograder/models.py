@@ -138,6 +138,16 @@ class Recipe:
         return f"{epochs} of {self.optimizer} on {self.loss}, batches of {self.batch_size}"
 
 
+FLATTEN_HINT = Hint(
+    "Add keras.layers.Flatten() before the first Dense layer: without it Dense acts on the last "
+    "axis of each 28 × 28 image and the output keeps an extra axis.", when="layers.missing.Flatten")
+"""The hint of an image classifier whose Dense layers get unflattened images."""
+LOGITS_HINT = Hint(
+    "Leave the last Dense layer without activation: the model outputs logits, and the loss "
+    "(from_logits=True) applies the softmax.", when="model.logits")
+"""The hint of a classifier that applies an activation to its logits."""
+
+
 # ---------------------------------------------------------------------------
 # A seeded data set for image classifiers.
 # ---------------------------------------------------------------------------

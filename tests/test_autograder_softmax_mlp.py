@@ -301,11 +301,11 @@ def test_dropout_seeds_must_reproduce():
     case = Case("seeds", (X, 0.5), {"seed": 1}, options={"variants": [{}, {"seed": 2}]})
     check = mlp_spec.DROPOUT
     assert kind(check, [out[0], out[0], out[1]], case) is None
-    assert kind(check, [out[0], out[1], out[1]], case) == "dropout.seed_ignored"
-    assert kind(check, [out[0], out[0], out[0]], case) == "dropout.seed_fixed"
+    assert kind(check, [out[0], out[1], out[1]], case) == "seed.ignored"
+    assert kind(check, [out[0], out[0], out[0]], case) == "seed.fixed"
     unseeded = Case("no seed", (X, 0.5), options={"variants": [{}]})
     assert kind(check, [out[0], out[1]], unseeded) is None
-    assert kind(check, [out[0], out[0]], unseeded) == "dropout.seed_fixed"
+    assert kind(check, [out[0], out[0]], unseeded) == "seed.fixed"
 
 
 def test_softmax_tolerance_follows_the_logits_precision():

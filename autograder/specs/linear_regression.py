@@ -5,19 +5,25 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from autograder.cases import rng_for, standard_cases
+from autograder.cases import (
+    indexed_examples,
+    linear_problem,
+    recovery_case,
+    rng_for,
+    standard_cases,
+)
 from autograder.checks import (
     AssignmentSpec,
     Case,
     FunctionCheck,
     Hint,
-    argument_array,
-    array_or_none,
+    batch_order,
     close_to,
-    compare_values,
-    problem,
+    pair_w_b,
+    parameters_recovered,
+    seeded,
+    shuffled_batches,
 )
-from autograder.feedback import describe
 from autograder.sandbox import Tensor, Variable
 
 # linreg(X, w, b) ----------------------------------------------------------------------------
@@ -102,85 +108,34 @@ SGD = FunctionCheck(
 
 
 # data_iter(batch_size, features, labels, seed=None): property checks ---------------------------
-def compare_data_iter(got, expected, case: Case):
-    if case.options.get("variants"):  # the same seed twice, then another seed
-        found = compare_data_iter(got[0], expected, Case(case.name, case.args))
-        orders = [[np.asarray(X).tolist() for X, _ in output] for output in got]
-        if found or orders[0] != orders[1]:
-            return found or problem("data_iter.seed", "the same seed gave two different orders")
-        return None if orders[0] != orders[2] else problem(
-            "data_iter.seed", "two different seeds gave the same order")
-    batch_size, features, labels = case.args[0], *map(argument_array, case.args[1:3])
-    if not isinstance(got, list) or not got:
-        return problem("data_iter.type", f"data_iter should yield batches; got {describe(got)}")
-    batches = [[array_or_none(part) for part in item] if isinstance(item, tuple | list) else []
-               for item in got]
-    for index, (X, y, *_) in enumerate(part + [None, None] for part in batches):
-        if len(batches[index]) != 2 or X is None or y is None or X.ndim != 2 or len(X) != len(y):
-            return problem("data_iter.batch", f"batch {index} should be a pair (X, y) of a 2-D X "
-                                              f"and its labels, got {describe(got[index])}")
-    sizes = [len(X) for X, _ in batches]
-    if max(sizes) > batch_size or any(size != batch_size for size in sizes[:-1]):
-        return problem("data_iter.sizes", f"only the last batch may be smaller than batch_size "
-                                          f"{batch_size}; batch sizes were {sizes[:12]}")
-    X = np.concatenate([X for X, _ in batches])
-    y = np.concatenate([np.ravel(y) for _, y in batches])
-    ids = (X[:, 0] // X.shape[1]).astype(int)  # features are arange rows
-    n = len(features)
-    if X.shape[1] != features.shape[1] or sorted(ids) != list(range(n)):
-        return problem("data_iter.missing", f"one pass should cover each of the {n} examples "
-                       f"exactly once; got {len(ids)} examples, {n - len(set(ids))} missing")
-    if not (np.allclose(X, features[ids]) and np.allclose(y, labels.ravel()[ids])):
-        return problem("data_iter.unpaired", "features and labels are no longer paired: a "
-                                             "label was yielded with another example's features")
-    if n >= 20 and np.array_equal(ids, np.arange(n)):
-        return problem("data_iter.unshuffled", "the examples come in their original order; "
-                                               "data_iter should shuffle them")
-    return None
-
-
-def _data(n, d=2, tensor=False):
-    features = np.arange(n * d, dtype="f4").reshape(n, d)
-    labels = (np.arange(n, dtype="f4") * 10).reshape(n, 1)
-    return (Tensor(features), Tensor(labels)) if tensor else (features, labels)
-
-
 DATA_ITER = FunctionCheck(
     "data_iter", points=2, description="shuffled minibatches covering every example once per pass",
-    adapter="iterate", needs_reference=False, compare=compare_data_iter,
+    adapter="iterate", needs_reference=False,
+    compare=seeded(shuffled_batches, batch_order, "batch order"),
     cases=[
         Case("20 examples in batches of 6, seed 0 twice (the same order), then seed 1",
-             (6, *_data(20)), {"seed": 0}, public=True, options={"variants": [{}, {"seed": 1}]}),
-        Case("1000 examples in batches of 10, tf.Tensor inputs", (10, *_data(1000, tensor=True))),
-        Case("23 examples in batches of 5 (smaller last batch)", (5, *_data(23, d=3))),
-        Case("batch of one", (1, *_data(7, tensor=True))),
-        Case("batch larger than the data", (10, *_data(7))),
+             (6, *indexed_examples(20)), {"seed": 0}, public=True,
+             options={"variants": [{}, {"seed": 1}]}),
+        Case("1000 examples in batches of 10, tf.Tensor inputs",
+             (10, *indexed_examples(1000, tensor=True))),
+        Case("23 examples in batches of 5 (smaller last batch)", (5, *indexed_examples(23, 3))),
+        Case("batch of one", (1, *indexed_examples(7, tensor=True))),
+        Case("batch larger than the data", (10, *indexed_examples(7))),
     ],
     hints=(
         Hint("Don't drop the last, smaller batch: step through the shuffled indices with "
-             "range(0, n, batch_size) and slice to the end.", when="data_iter.missing"),
+             "range(0, n, batch_size) and slice to the end.", when="batches.missing"),
         Hint("Shuffle a permutation of the indices (np.random.default_rng(seed).permutation(n)) "
-             "and take the batches from it in order.", when="data_iter.unshuffled"),
+             "and take the batches from it in order.", when="batches.unshuffled"),
         Hint("Index features and labels with the same batch of indices (tf.gather(features, i), "
-             "tf.gather(labels, i)).", when="data_iter.unpaired"),
+             "tf.gather(labels, i)).", when="batches.unpaired"),
         Hint("Draw the order from the seed: np.random.default_rng(seed).permutation(n), so the "
-             "same seed gives the same batches.", when="data_iter.seed"),
+             "same seed gives the same batches.", when="seed"),
     ),
 )
 
 
 # normal_equation(X, y) -----------------------------------------------------------------------
-def compare_normal_equation(got, expected, case: Case):
-    if not isinstance(got, tuple | list) or len(got) != 2:
-        return problem("type", path="the result", wanted="a pair (w, b)", got=describe(got))
-    b = array_or_none(got[1])
-    if b is None or b.size != 1:
-        return problem("type", path="b", wanted="a single number", got=describe(got[1]))
-    return compare_values(got[0], np.asarray(expected[0]), rtol=1e-3, atol=1e-3, dtype="float",
-                          path="w") or compare_values(b.reshape(()), np.asarray(float(expected[1])),
-                                                      rtol=1e-3, atol=1e-3, path="b", dtype="float")
-
-
 def normal_equation_without_intercept(X, y):
     X, y = np.asarray(X, np.float64), np.asarray(y, np.float64).reshape(-1, 1)
     return np.linalg.lstsq(X, y, rcond=None)[0], 0.0
@@ -192,22 +147,18 @@ def normal_equation_flat_w(X, y):
     return solution[:-1, 0], float(solution[-1, 0])
 
 
-def _problem(rng, n, d, scale=1.0, dtype="f4"):
-    X = (rng.normal(size=(n, d)) * scale).astype(dtype)
-    return X, (X @ rng.normal(size=(d, 1)) + 1.3 + rng.normal(0, 0.1, (n, 1))).astype(dtype)
-
-
 NORMAL_EQUATION = FunctionCheck(
     "normal_equation", points=2, description="closed-form least squares (w of shape (d, 1), b)",
     cases=standard_cases(
-        lambda rng, n, scale: _problem(rng, 40, 3, scale, "f8"), seed=5, large=100.0, one=False,
+        lambda rng, n, scale: linear_problem(rng, 40, 3, b=1.3, noise=0.1, scale=scale,
+                                             dtype="f8"), seed=5, large=100.0, one=False,
         known=[Case("points on the line y = 2x + 1",
                     (np.array([[0.0], [1.0], [2.0]]), np.array([1.0, 3.0, 5.0])),
                     expected=(np.array([[2.0]]), 1.0), public=True)],
-        extra=[Case("tf.Tensor inputs, one feature, y of shape (n,)",
-                    tuple(Tensor(a.reshape(30, -1)[:, :1].ravel() if i else a)
-                          for i, a in enumerate(_problem(rng_for(6), 30, 1))))]),
-    compare=compare_normal_equation,
+        extra=[Case("tf.Tensor inputs, one feature, y of shape (n,)", tuple(
+            Tensor(a.ravel() if i else a)
+            for i, a in enumerate(linear_problem(rng_for(6), 30, 1, b=1.3, noise=0.1))))]),
+    compare=pair_w_b(rtol=1e-3, atol=1e-3, dtype="float"),
     hints=(
         Hint("Fit the intercept too: append a column of ones to X, solve, and split the last "
              "coefficient off as b.", like=normal_equation_without_intercept),
@@ -217,40 +168,13 @@ NORMAL_EQUATION = FunctionCheck(
 
 
 # train_linear_regression(...): the parameters must be recovered ------------------------------
-def _training_problem(data_seed, w, b, n=1000, **kwargs):
-    """(args, kwargs, expected) of a training case: data from true parameters w and b."""
-    rng = rng_for(data_seed)
-    w = np.asarray(w, "f4").reshape(-1, 1)
-    X = rng.normal(size=(n, len(w))).astype("f4")
-    return (X, (X @ w + b + rng.normal(0, 0.01, size=(n, 1))).astype("f4")), kwargs, (w, b)
-
-
-def compare_training(got, expected, case: Case):
-    w, b = (array_or_none(part) for part in got) if (
-        isinstance(got, tuple | list) and len(got) == 2) else (None, None)
-    true_w, true_b = np.asarray(expected[0], np.float64), float(expected[1])
-    if w is None or b is None or w.size != true_w.size or b.size != 1:
-        return problem("type", path="the result", got=describe(got),
-                       wanted=f"(w, b) with {true_w.size} values in w and one in b")
-    if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
-        return problem("train.diverged", "training diverged: the parameters are inf or nan")
-    error = max(np.max(np.abs(w.ravel() - true_w.ravel())), abs(float(b.ravel()[0]) - true_b))
-    if error > 5e-3:
-        kind = "train.not_moving" if np.max(np.abs(w)) < 0.1 else "train.inaccurate"
-        return problem(kind, f"the learned parameters are {error:.3g} away from the true ones "
-                       f"(w = {np.round(w.ravel(), 4).tolist()}, b = {float(b.ravel()[0]):.4f}); "
-                       "expected within 0.005")
-    return None
-
-
 TRAIN = FunctionCheck(
     "train_linear_regression", points=3, description="minibatch SGD recovering the true parameters",
-    needs_reference=False, compare=compare_training,
-    cases=[Case("Dive into Deep Learning's data (w = [2, -3.4], b = 4.2), default settings",
-                *_training_problem(6, [2.0, -3.4], 4.2), public=True),
-           Case("three features, 5 epochs, batch 20, lr 0.05",
-                *_training_problem(7, [0.5, 1.0, -2.0], -1.0, n=600, num_epochs=5, lr=0.05,
-                                   batch_size=20, seed=1))],
+    needs_reference=False, compare=parameters_recovered(5e-3),
+    cases=[recovery_case("Dive into Deep Learning's data (w = [2, -3.4], b = 4.2), default "
+                         "settings", 6, [2.0, -3.4], 4.2, public=True),
+           recovery_case("three features, 5 epochs, batch 20, lr 0.05", 7, [0.5, 1.0, -2.0], -1.0,
+                         n=600, num_epochs=5, lr=0.05, batch_size=20, seed=1)],
     hints=(
         Hint("Training diverged. Sum the minibatch loss and let sgd divide by the batch size, "
              "with the learning rate given.", when="train.diverged"),

@@ -23,9 +23,10 @@ from autograder.checks import (
     array_or_none,
     close_to,
     problem,
+    seeded,
 )
 from autograder.feedback import describe
-from autograder.models import Layer, ModelExpectation, model_check
+from autograder.models import FLATTEN_HINT, LOGITS_HINT, Layer, ModelExpectation, model_check
 from autograder.sandbox import Tensor
 
 # relu(X) -------------------------------------------------------------------------------------
@@ -144,28 +145,16 @@ def _dropout_problem(out, X: np.ndarray, rate: float):
 
 
 def compare_dropout(got, expected, case: Case):
-    X, rate = argument_array(case.args[0]).astype(np.float64), float(case.args[1])
-    variants = case.options.get("variants")
-    outputs = got if variants and isinstance(got, list) else [got]
-    for out in outputs:
-        dtype = argument_array(case.args[0]).dtype
-        if isinstance(out, np.ndarray) and out.dtype != dtype:
-            return problem("dtype", path="the result", got=str(out.dtype), expected=str(dtype))
-        found = _dropout_problem(array_or_none(out), X, rate)
-        if found:
-            return found
-    masks = [np.asarray(out) != 0 for out in outputs]
-    if "seed" in case.kwargs and variants and not np.array_equal(masks[0], masks[1]):
-        return problem("dropout.seed_ignored", "two calls with the same seed zeroed different "
-                                               "elements: a seed must reproduce the mask")
-    if np.array_equal(masks[0], masks[-1]) and len(masks) > 1:
-        return problem("dropout.seed_fixed", "calls with different seeds (or none) zeroed the "
-                                             "same elements: the mask must change with the seed")
-    return None
+    dtype = argument_array(case.args[0]).dtype
+    if isinstance(got, np.ndarray) and got.dtype != dtype:
+        return problem("dtype", path="the result", got=str(got.dtype), expected=str(dtype))
+    return _dropout_problem(array_or_none(got), argument_array(case.args[0]).astype(np.float64),
+                            float(case.args[1]))
 
 
 DROPOUT = FunctionCheck(
-    "dropout_layer", points=3, needs_reference=False, compare=compare_dropout, cases=_dropout_cases,
+    "dropout_layer", points=3, needs_reference=False, cases=_dropout_cases,
+    compare=seeded(compare_dropout, lambda out: np.asarray(out) != 0, "mask"),
     description="inverted dropout: zero with probability rate, scale the rest by 1/(1 - rate)",
     hints=(
         Hint("Check the rate first: raise ValueError when it is not in [0, 1] "
@@ -182,7 +171,7 @@ DROPOUT = FunctionCheck(
              "column or row.", when="dropout.shared_mask"),
         Hint("With a seed, draw the mask statelessly so the same seed gives the same mask: "
              "tf.random.stateless_uniform(tf.shape(X), seed=[seed, 0]).",
-             when=("dropout.seed_ignored", "dropout.seed_fixed")),
+             when="seed"),
     ),
 )
 
@@ -205,9 +194,7 @@ BUILD_MLP = model_check(
            Case("64 hidden units, dropout 0.5, trained briefly", (64, 10, 0.5)),
            Case("32 hidden units, 12 outputs, no dropout, trained briefly", (32, 12))],
     hints=(
-        Hint("Add keras.layers.Flatten() before the first Dense layer: without it Dense acts on "
-             "the last axis of each 28 × 28 image and the output keeps an extra axis.",
-             when="layers.missing.Flatten"),
+        FLATTEN_HINT,
         Hint("Use the num_hiddens and num_outputs arguments for the units of the two Dense "
              "layers instead of fixed numbers.", when="layers.config.units"),
         Hint("Add keras.layers.Dropout(dropout) after the hidden layer when dropout > 0, and no "
@@ -216,8 +203,7 @@ BUILD_MLP = model_check(
                  "layers.order")),
         Hint("Give the hidden layer a ReLU: keras.layers.Dense(num_hiddens, activation='relu').",
              when="layers.config.activation"),
-        Hint("Leave the output layer without activation: the model outputs logits, and the loss "
-             "(from_logits=True) applies the softmax.", when="model.logits"),
+        LOGITS_HINT,
     ),
 )
 

@@ -15,7 +15,7 @@ from autograder.checks import (
     close_to,
     compare_values,
 )
-from autograder.models import Layer, ModelExpectation, model_check
+from autograder.models import FLATTEN_HINT, LOGITS_HINT, Layer, ModelExpectation, model_check
 from autograder.sandbox import Tensor
 
 
@@ -175,11 +175,8 @@ BUILD_SOFTMAX_MODEL = model_check(
     cases=[Case("default: 10 classes, trained briefly", (), public=True),
            Case("12 classes, trained briefly", (12,))],
     hints=(
-        Hint("Add keras.layers.Flatten() before the Dense layer: without it Dense acts on the "
-             "last axis of each 28 × 28 image and the output keeps an extra axis.",
-             when="layers.missing.Flatten"),
-        Hint("Leave the Dense layer without activation: the model outputs logits, and the loss "
-             "(from_logits=True) applies the softmax.", when="model.logits"),
+        FLATTEN_HINT,
+        LOGITS_HINT,
         Hint("Use the num_classes argument for the number of units instead of a fixed 10.",
              when="layers.config.units"),
     ),

@@ -8,11 +8,12 @@ on such inputs a mistake may return what the student's code returns.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
-from autograder.cases import rng_for
+from autograder.cases import indexed_examples, linear_problem, rng_for
 from autograder.checks import (
     AssignmentSpec,
     Case,
@@ -20,7 +21,9 @@ from autograder.checks import (
     Hint,
     Mismatch,
     array_or_none,
+    close_to,
     compare_values,
+    pair_w_b,
     problem,
 )
 from autograder.feedback import describe
@@ -60,15 +63,11 @@ def polynomial_cases() -> list[Case]:
     ]
 
 
-def compare_features(got, expected, case: Case) -> Mismatch:
-    return compare_values(got, expected, rtol=1e-5, atol=1e-6, dtype="exact")
-
-
 POLYNOMIAL_FEATURES = FunctionCheck(
     function="polynomial_features",
     points=1,
     cases=polynomial_cases,
-    compare=compare_features,
+    compare=close_to(rtol=1e-5, atol=1e-6, dtype="exact"),
     description="columns x**i / i! for i < max_degree, in the dtype of x",
     hints=(
         Hint("Raise ValueError when max_degree < 1.", when="did_not_raise"),
@@ -106,15 +105,11 @@ def penalty_cases() -> list[Case]:
     ]
 
 
-def compare_penalty(got, expected, case: Case) -> Mismatch:
-    return compare_values(got, np.asarray(expected), rtol=1e-5, atol=1e-6, dtype="exact")
-
-
 L2_PENALTY = FunctionCheck(
     function="l2_penalty",
     points=1,
     cases=penalty_cases,
-    compare=compare_penalty,
+    compare=close_to(rtol=1e-5, atol=1e-6, dtype="exact"),
     description="sum(w**2) / 2 as a scalar",
     hints=(
         Hint("The penalty is sum(w**2) / 2: divide by 2, so that its gradient is w.",
@@ -157,11 +152,7 @@ def remainder_dropped(X, y, k, i):
 
 
 def fold_cases() -> list[Case]:
-    def data(n, d=2, column=False, tensor=False, dtype=np.float32):
-        X = np.arange(n * d, dtype=dtype).reshape(n, d)
-        y = (np.arange(n, dtype=dtype) * 10).reshape((n, 1) if column else (n,))
-        return (Tensor(X), Tensor(y)) if tensor else (X, y)
-
+    data = functools.partial(indexed_examples, column=False)  # y of shape (n,) by default
     X10, y10 = data(10)
     train = [0, 1, 2, 6, 7, 8, 9]
     return [
@@ -246,10 +237,8 @@ def penalty_without_half_in_ridge(X, y, lambd):
 def ridge_cases() -> list[Case]:
     rng = rng_for(4)
 
-    def problem(n, d, dtype=np.float32, scale=1.0):
-        X = (rng.normal(size=(n, d)) * scale).astype(dtype)
-        y = (X @ rng.normal(size=(d, 1)) + 0.7 + rng.normal(0, 0.1, (n, 1))).astype(dtype)
-        return X, y
+    def problem(n, d, dtype="float32", scale=1.0):
+        return linear_problem(rng, n, d, b=0.7, noise=0.1, scale=scale, dtype=dtype)
 
     line = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([1.0, 3.0, 5.0, 7.0])
     X1, y1 = problem(30, 5)
@@ -270,25 +259,11 @@ def ridge_cases() -> list[Case]:
     ]
 
 
-def compare_ridge(got, expected, case: Case) -> Mismatch:
-    if not isinstance(got, tuple | list) or len(got) != 2:
-        return problem("type", f"ridge_regression should return a pair (w, b), got {describe(got)}")
-    expected_w = np.asarray(expected[0])
-    found = compare_values(got[0], expected_w, rtol=1e-3, atol=1e-4, dtype="exact", path="w")
-    if found:
-        return found
-    b = array_or_none(got[1])
-    if b is None or b.size != 1:
-        return problem("shape", f"b should be a single number, got {describe(got[1])}")
-    return compare_values(b.reshape(()), np.asarray(float(np.ravel(expected[1])[0])),
-                          rtol=1e-3, atol=1e-4, path="b")
-
-
 RIDGE_REGRESSION = FunctionCheck(
     function="ridge_regression",
     points=2,
     cases=ridge_cases,
-    compare=compare_ridge,
+    compare=pair_w_b(rtol=1e-3, atol=1e-4, dtype="exact"),
     description="closed-form minimiser of mean((X w + b - y)**2 / 2) + lambd * ||w||² / 2",
     hints=(
         Hint("Raise ValueError when lambd < 0.", when="did_not_raise"),
@@ -335,10 +310,8 @@ def loss_without_half(X, y, k, lambd):
 def cross_validate_cases() -> list[Case]:
     rng = rng_for(5)
 
-    def problem(n, d, dtype=np.float64):
-        X = rng.normal(size=(n, d)).astype(dtype)
-        y = (X @ rng.normal(size=(d, 1)) - 0.3 + rng.normal(0, 0.2, (n, 1))).astype(dtype)
-        return X, y
+    def problem(n, d, dtype="float64"):
+        return linear_problem(rng, n, d, b=-0.3, noise=0.2, dtype=dtype)
 
     X0, y0 = problem(12, 2)
     X4, y4 = problem(20, 6)
