@@ -11,8 +11,9 @@ Written by ``autograder grade`` beside ``grades.csv``:
 * ``pass_rates.png``: a bar chart of the functions' pass rates.
 
 Everything is counted from the grades' fields (each case's `CaseOutcome.status`
-and hint), never by reading report text back. Student names and anything a student
-wrote appear nowhere in it, so it can be shared with the class.
+and hint), never by reading report text back; its words come from
+`autograder.feedback`. Student names and anything a student wrote appear
+nowhere in it, so it can be shared with the class.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from __future__ import annotations
 import collections
 import dataclasses
 import os
-import statistics
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from autograder import feedback
 from autograder.checks import AssignmentSpec
 from autograder.grading import SubmissionGrade
 
@@ -93,58 +94,35 @@ def summarize(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> list[F
     return list(summaries.values())
 
 
-def _number(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def _students(count: int) -> str:
-    return f"{count} student" + ("" if count == 1 else "s")
-
-
-STATUS_WORDS = {
-    "failed": "wrong output",
-    "raised": "raised an exception",
-    "missing": "not defined",
-    "timed_out": "timed out",
-    "crashed": "crashed its process",
-    "skipped": "not run",
-}
-
-
 def class_report_markdown(grades: Sequence[SubmissionGrade], spec: AssignmentSpec) -> str:
     """The Markdown of ``class_report.md`` (see the module docstring)."""
     summaries = summarize(grades, spec)
     scores = [grade.score for grade in grades]
-    lines = [f"# {spec.name}: class report", ""]
+    lines = [f"# {feedback.class_report_title(spec.name)}", ""]
     if not grades:
-        return "\n".join(lines + ["No submissions were graded.", ""])
+        return "\n".join(lines + [feedback.NO_SUBMISSIONS, ""])
     full = sum(score >= spec.max_score for score in scores)
     zero = sum(score == 0 for score in scores)
     not_graded = sum(grade.problem is not None for grade in grades)
     lines += [
-        f"{_students(len(grades))} graded: mean {_number(statistics.mean(scores))}, median "
-        f"{_number(statistics.median(scores))} out of {_number(spec.max_score)}; "
-        f"{full} with full marks, {zero} with zero"
-        + (f" ({not_graded} of them could not be graded at all)." if not_graded else "."),
+        feedback.class_summary(scores, spec.max_score, full, zero, not_graded),
         "",
-        f"![Histogram of the scores]({SCORES_CHART}) ![Pass rate per function]({PASS_RATES_CHART})",
+        f"![{feedback.SCORES_CHART_TEXT}]({SCORES_CHART}) "
+        f"![{feedback.PASS_RATES_CHART_TEXT}]({PASS_RATES_CHART})",
         "",
-        "## Functions",
+        f"## {feedback.CLASS_FUNCTIONS}",
         "",
-        "| function | points | passed every case | pass rate | mean points | cases passed "
-        "| what went wrong (cases) |",
-        "|---|---|---|---|---|---|---|",
+        "| " + " | ".join(feedback.CLASS_TABLE_COLUMNS) + " |",
+        "|" + "---|" * len(feedback.CLASS_TABLE_COLUMNS),
     ]
+    number = feedback.short_number
     for summary in summaries:
-        wrong = ", ".join(
-            f"{STATUS_WORDS.get(status, status)} {count}"
-            for status, count in summary.statuses.most_common()
-        )
         share = summary.cases_passed / summary.cases_run if summary.cases_run else 0.0
         lines.append(
-            f"| `{summary.function}` | {_number(summary.points)} | {summary.passing} of "
-            f"{summary.students} | {summary.pass_rate:.0%} | {_number(summary.mean_points)} | "
-            f"{share:.0%} | {wrong or '-'} |"
+            f"| `{summary.function}` | {number(summary.points)} | "
+            f"{feedback.of_students(summary.passing, summary.students)} | "
+            f"{summary.pass_rate:.0%} | {number(summary.mean_points)} | {share:.0%} | "
+            f"{feedback.went_wrong(summary.statuses.most_common())} |"
         )
     fired = [
         (count, index, summary.function, hint)
@@ -152,17 +130,13 @@ def class_report_markdown(grades: Sequence[SubmissionGrade], spec: AssignmentSpe
         for hint, count in summary.hints.items()
     ]
     fired.sort(key=lambda item: (-item[0], item[1], item[3]))
-    lines += ["", "## Hints that fired, most frequent first", ""]
+    lines += ["", f"## {feedback.CLASS_HINTS}", ""]
     if not fired:
-        lines.append("No hint fired.")
+        lines.append(feedback.NO_HINT_FIRED)
     for count, _, function, hint in fired:
-        lines.append(f"- **{_students(count)}** (`{function}`): {hint}")
+        lines.append(f"- **{feedback.students(count)}** (`{function}`): {hint}")
     hardest = min(summaries, key=lambda summary: (summary.pass_rate, summary.function))
-    lines += [
-        "",
-        f"Lowest pass rate: `{hardest.function}` ({hardest.pass_rate:.0%}).",
-        "",
-    ]
+    lines += ["", feedback.lowest_pass_rate(f"`{hardest.function}`", hardest.pass_rate), ""]
     return "\n".join(lines)
 
 
@@ -177,9 +151,9 @@ def plot_scores(scores: Sequence[float], max_score: float, path: Path) -> None:
     figure, axis = plt.subplots(figsize=(6, 3.5))
     bins = max(1, min(20, int(round(max_score)))) if max_score > 0 else 1
     axis.hist(scores, bins=bins, range=(0, max(max_score, 1e-9)), edgecolor="white")
-    axis.set_xlabel("score")
-    axis.set_ylabel("students")
-    axis.set_title(f"Scores (out of {_number(max_score)})")
+    axis.set_xlabel(feedback.SCORE_AXIS)
+    axis.set_ylabel(feedback.STUDENTS_AXIS)
+    axis.set_title(feedback.scores_chart_title(max_score))
     axis.yaxis.set_major_locator(MaxNLocator(integer=True))
     figure.tight_layout()
     figure.savefig(path, dpi=100, format="png")
@@ -199,8 +173,8 @@ def plot_pass_rates(summaries: Sequence[FunctionSummary], path: Path) -> None:
     axis.bar(range(len(names)), rates)
     axis.set_xticks(range(len(names)), names, rotation=30, ha="right")
     axis.set_ylim(0, 100)
-    axis.set_ylabel("students passing every case (%)")
-    axis.set_title("Pass rate per function")
+    axis.set_ylabel(feedback.PASS_RATE_AXIS)
+    axis.set_title(feedback.PASS_RATES_CHART_TEXT)
     figure.tight_layout()
     figure.savefig(path, dpi=100, format="png")
     plt.close(figure)

@@ -8,6 +8,7 @@ only arrange and escape them.
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 import numpy as np
@@ -397,3 +398,95 @@ def missing_limits_summary(counts: dict[str, int], ran: int, *, csv_column: bool
 def not_graded_test(function: str) -> str:
     """The name of Gradescope's test for a function none of whose cases ran."""
     return f"{function}: not graded"
+
+
+# ---------------------------------------------------------------------------
+# Files refused before they are read (`autograder.safe_read.UnreadableFile`).
+# ---------------------------------------------------------------------------
+REFUSAL_SENTENCES = {
+    "missing": "{name} does not exist",
+    "symlink": "{name} is a symbolic link; submit the file itself, not a link to it",
+    "hard_link": (
+        "{name} has {links} hard links (it is the same file as another one); "
+        "submit a copy of the file instead of a link"
+    ),
+    "not_regular": "{name} is not a regular file (it is a {kind})",
+    "too_large": "{name} is larger than the limit of {limit:,} bytes",
+    "unreadable": "{name} could not be read ({error})",
+}
+"""Why a file is refused, by `autograder.safe_read.REASONS` code."""
+
+
+def refusal(error: Any) -> str:
+    """The sentence for a refused file (an `autograder.safe_read.UnreadableFile`)."""
+    return REFUSAL_SENTENCES[error.reason].format(name=error.path.name, **error.details)
+
+
+# ---------------------------------------------------------------------------
+# The class report for the TA (`autograder.class_report`): class_report.md and
+# its two charts. Student names never appear in it.
+# ---------------------------------------------------------------------------
+STATUS_WORDS = {
+    "failed": "wrong output",
+    "raised": "raised an exception",
+    "missing": "not defined",
+    "timed_out": "timed out",
+    "crashed": "crashed its process",
+    "skipped": "not run",
+}
+"""How the failing cases of each `CaseOutcome.status` are counted in the report."""
+CLASS_FUNCTIONS = "Functions"
+CLASS_TABLE_COLUMNS = ("function", "points", "passed every case", "pass rate", "mean points",
+                       "cases passed", "what went wrong (cases)")
+CLASS_HINTS = "Hints that fired, most frequent first"
+NO_HINT_FIRED = "No hint fired."
+NO_SUBMISSIONS = "No submissions were graded."
+SCORES_CHART_TEXT = "Histogram of the scores"
+PASS_RATES_CHART_TEXT = "Pass rate per function"
+SCORE_AXIS = "score"
+STUDENTS_AXIS = "students"
+PASS_RATE_AXIS = "students passing every case (%)"
+
+
+def short_number(value: float) -> str:
+    """A class statistic with at most two decimals (7.5, 6.33, 10)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def students(count: int) -> str:
+    """"1 student", "12 students"."""
+    return f"{count} student" + ("" if count == 1 else "s")
+
+
+def class_report_title(assignment: str) -> str:
+    """The class report's title."""
+    return f"{assignment}: class report"
+
+
+def class_summary(scores: list, max_score: float, full: int, zero: int, not_graded: int) -> str:
+    """The report's first sentence: how many students, mean, median, full marks and zeros."""
+    text = (f"{students(len(scores))} graded: mean {short_number(statistics.mean(scores))}, "
+            f"median {short_number(statistics.median(scores))} out of "
+            f"{short_number(max_score)}; {full} with full marks, {zero} with zero")
+    return text + (f" ({not_graded} of them could not be graded at all)." if not_graded else ".")
+
+
+def went_wrong(statuses: list[tuple[str, int]]) -> str:
+    """The failing cases of a function by status ("wrong output 12, timed out 1"), or "-"."""
+    return ", ".join(f"{STATUS_WORDS.get(status, status)} {count}"
+                     for status, count in statuses) or "-"
+
+
+def of_students(passing: int, total: int) -> str:
+    """How many students passed every case of a function."""
+    return f"{passing} of {total}"
+
+
+def lowest_pass_rate(function: str, rate: float) -> str:
+    """The report's last line (`function` already in Markdown code)."""
+    return f"Lowest pass rate: {function} ({rate:.0%})."
+
+
+def scores_chart_title(max_score: float) -> str:
+    """The title of the histogram of the scores."""
+    return f"Scores (out of {short_number(max_score)})"

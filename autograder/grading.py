@@ -289,7 +289,7 @@ def grade_submission(
         try:
             chunks = read_chunks(submission.path, submission.root)
         except UnreadableFile as error:
-            grade.problem, grade.problem_reason = str(error), error.reason
+            grade.problem, grade.problem_reason = feedback.refusal(error), error.reason
         except ValueError as error:
             grade.problem, grade.problem_reason = str(error), "unreadable_notebook"
         else:

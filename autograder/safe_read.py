@@ -13,8 +13,9 @@ any folder below the submissions root (the root itself may be a link):
   ``fstat`` (the same file, whatever happened since);
 * at most ``limit + 1`` bytes are read, so an endless file costs nothing.
 
-A refusal is an `UnreadableFile` whose `reason` is one of `REASONS`: a fact
-later code can act on, with its explanation for the student beside it.
+A refusal is an `UnreadableFile` whose `reason` is one of `REASONS` and whose
+`details` hold its facts: data later code acts on. The sentence a student
+reads for it comes from `autograder.feedback.refusal`.
 """
 
 from __future__ import annotations
@@ -24,32 +25,29 @@ import os
 import stat
 from pathlib import Path
 
-REASONS = {
-    "missing": "{name} does not exist",
-    "symlink": "{name} is a symbolic link; submit the file itself, not a link to it",
-    "hard_link": (
-        "{name} has {links} hard links (it is the same file as another one); "
-        "submit a copy of the file instead of a link"
-    ),
-    "not_regular": "{name} is not a regular file (it is a {kind})",
-    "too_large": "{name} is larger than the limit of {limit:,} bytes",
-    "unreadable": "{name} could not be read ({error})",
-}
-"""Why a file is refused, by reason code, with the sentence shown for it."""
+REASONS = ("missing", "symlink", "hard_link", "not_regular", "too_large", "unreadable")
+"""Why a file is refused, as codes (their sentences: `autograder.feedback.refusal`)."""
 
 
 class UnreadableFile(ValueError):
-    """A file that is refused, with its `reason` (a key of `REASONS`).
+    """A file that is refused, with its `reason` (one of `REASONS`).
 
     Attributes:
         reason: The reason code.
         path: The refused path.
+        details: The facts of the refusal (``links``, ``kind``, ``limit``, ``error``).
+
+    Its sentence for the student is ``autograder.feedback.refusal(error)``.
     """
 
     def __init__(self, reason: str, path: Path | str, **details):
+        if reason not in REASONS:
+            raise ValueError(f"unknown refusal reason {reason!r}; one of {REASONS}")
         self.reason = reason
         self.path = Path(path)
-        super().__init__(REASONS[reason].format(name=self.path.name, **details))
+        self.details = details
+        facts = "".join(f", {key}={value!r}" for key, value in details.items())
+        super().__init__(f"{self.path.name} refused: {reason}{facts}")
 
 
 def file_kind(mode: int) -> str:

@@ -21,6 +21,7 @@ import json
 import os
 from pathlib import Path
 
+from autograder import feedback
 from autograder.cell_tags import NOT_SUBMITTED_TAGS
 from autograder.safe_read import UnreadableFile, check_entry, is_real_folder, read_file
 from autograder.sandbox import Chunk
@@ -100,7 +101,7 @@ def find_submissions(root: str | Path, assignment: str) -> list[Submission]:
 
 
 def _refused(student: str, error: UnreadableFile, root: Path) -> Submission:
-    return Submission(student, None, str(error), error.reason, root)
+    return Submission(student, None, feedback.refusal(error), error.reason, root)
 
 
 def _checked(student: str, path: Path, root: Path, timestamp: str = "") -> Submission:

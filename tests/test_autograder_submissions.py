@@ -7,6 +7,7 @@ import signal
 import nbformat
 import pytest
 
+from autograder import feedback
 from autograder.safe_read import UnreadableFile, read_file
 from autograder.submissions import (
     find_submissions,
@@ -130,8 +131,11 @@ def test_reading_refuses_what_changed_into_a_link_after_discovery(tmp_path, no_h
     (root / "stu").unlink()
     (root / "stu").mkdir()  # the file becomes a FIFO, then a link to /dev/zero
     os.mkfifo(root / "stu" / "linear_regression.py")
-    with pytest.raises(UnreadableFile, match="FIFO"):
+    with pytest.raises(UnreadableFile) as refused:
         read_chunks(submission.path, submission.root)
+    assert refused.value.reason == "not_regular" and refused.value.details == {"kind": "FIFO"}
+    assert feedback.refusal(refused.value) == (
+        "linear_regression.py is not a regular file (it is a FIFO)")
     (root / "stu" / "linear_regression.py").unlink()
     (root / "stu" / "linear_regression.py").symlink_to("/dev/zero")
     with pytest.raises(UnreadableFile) as refused:
@@ -155,7 +159,8 @@ def test_devices_are_refused_without_being_opened(tmp_path):
     for device in ("/dev/zero", "/dev/null"):
         with pytest.raises(UnreadableFile) as refused:
             read_file(device, limit=100)
-        assert refused.value.reason == "not_regular" and "character device" in str(refused.value)
+        assert refused.value.reason == "not_regular"
+        assert refused.value.details["kind"] == "character device"
 
 
 def test_a_students_own_file_may_be_a_hard_link_but_not_a_link(tmp_path):
@@ -164,8 +169,10 @@ def test_a_students_own_file_may_be_a_hard_link_but_not_a_link(tmp_path):
     os.link(tmp_path / "mine.py", tmp_path / "copy.py")
     assert read_chunks(tmp_path / "copy.py")[0].code == "x = 1\n"
     (tmp_path / "link.py").symlink_to(tmp_path / "mine.py")
-    with pytest.raises(UnreadableFile, match="symbolic link"):
+    with pytest.raises(UnreadableFile) as refused:
         read_chunks(tmp_path / "link.py")
+    assert refused.value.reason == "symlink"
+    assert "link.py is a symbolic link; submit the file itself" in feedback.refusal(refused.value)
 
 
 def test_nbgrader_timestamp_is_read_like_a_submission(tmp_path, no_hang):
