@@ -38,7 +38,7 @@ def polynomial_features(x, max_degree):
         max_degree: Number of features, at least 1.
 
     Returns:
-        A (n, max_degree) tensor whose column i is ``x**i / i!`` for
+        A (n, max_degree) tensor or array whose column i is ``x**i / i!`` for
         i = 0, ..., max_degree - 1 (column 0 is all ones), in the dtype of `x`.
 
     Raises:
@@ -123,8 +123,7 @@ def cross_validate(X, y, k, lambd):
         ``(train_loss, valid_loss)``: the means over the k folds, Python floats.
 
     Raises:
-        ValueError: If `k` or `lambd` is out of range (see `k_fold_split`
-            and `ridge_regression`).
+        ValueError: If `k` is out of range (see `k_fold_split`).
     """
     # YOUR CODE HERE
     raise NotImplementedError
@@ -149,9 +148,6 @@ def train_weight_decay(features, labels, lambd, num_epochs=100, lr=0.003, batch_
 
     Returns:
         ``(w, b)``: the weights, shape (d, 1), and the bias.
-
-    Raises:
-        ValueError: If `lambd` is negative.
     """
     # YOUR CODE HERE
     raise NotImplementedError

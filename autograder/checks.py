@@ -542,8 +542,9 @@ def parameters_recovered(tol: float) -> Comparison:
 
     The case's `expected` holds the true ``(w, b)`` the data was made from
     (`autograder.cases.recovery_case`). Problem kinds: "type" (not a pair of
-    the right sizes), "train.diverged" (inf or nan), "train.not_moving" (every
-    weight still below `NOT_MOVING`), "train.inaccurate".
+    the right sizes), "shape" (w not in the true w's shape, e.g. (d, 1)),
+    "train.diverged" (inf or nan), "train.not_moving" (every weight still
+    below `NOT_MOVING`), "train.inaccurate".
     """
 
     def compare(got: Any, expected: Any, case: Case) -> Mismatch:
@@ -554,6 +555,8 @@ def parameters_recovered(tol: float) -> Comparison:
         if w is None or b is None or w.size != true_w.size or b.size != 1:
             return problem("type", path="the result", got=describe(got),
                            wanted=f"(w, b) with {true_w.size} values in w and one in b")
+        if w.shape != true_w.shape:
+            return problem("shape", path="w", got=w.shape, expected=true_w.shape)
         if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
             return problem("train.diverged")
         error = max(np.max(np.abs(w.ravel() - true_w.ravel())), abs(float(b.ravel()[0]) - true_b))

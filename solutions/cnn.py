@@ -52,7 +52,7 @@ def corr2d(X, K):
         K: The kernel, shape (kh, kw), with kh <= h and kw <= w.
 
     Returns:
-        A `tf.Tensor` of shape (h - kh + 1, w - kw + 1) with
+        A tensor or array of shape (h - kh + 1, w - kw + 1) with
         ``Y[i, j] = sum_ab X[i + a, j + b] * K[a, b]``; the kernel is not
         flipped. For floating-point inputs it has the dtype of `X`.
     """
@@ -135,7 +135,7 @@ def pool2d(X, pool_size, stride=1, mode="max"):
         mode: "max" for the largest value of each window, "avg" for its mean.
 
     Returns:
-        A `tf.Tensor` of shape ``conv_output_shape((h, w), pool_size, 0,
+        A tensor or array of shape ``conv_output_shape((h, w), pool_size, 0,
         stride)`` in the dtype of `X`.
 
     Raises:
@@ -169,7 +169,7 @@ def corr2d_multi_in(X, K):
         K: The kernel, shape (c_in, kh, kw): one 2-D kernel per input channel.
 
     Returns:
-        A `tf.Tensor` of shape (h - kh + 1, w - kw + 1): the sum over the
+        A tensor or array of shape (h - kh + 1, w - kw + 1): the sum over the
         channels c of ``corr2d(X[c], K[c])``. For floating-point inputs it has
         the dtype of `X`.
     """
@@ -187,7 +187,7 @@ def corr2d_multi_in_out(X, K):
         K: The kernels, shape (c_out, c_in, kh, kw).
 
     Returns:
-        A `tf.Tensor` of shape (c_out, h - kh + 1, w - kw + 1) whose channel o
+        A tensor or array of shape (c_out, h - kh + 1, w - kw + 1) whose channel o
         is ``corr2d_multi_in(X, K[o])``. For floating-point inputs it has the
         dtype of `X`.
     """

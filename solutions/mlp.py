@@ -86,7 +86,7 @@ def dropout_layer(X, rate, seed=None):
             one it differs from call to call.
 
     Returns:
-        A `tf.Tensor` of the shape and dtype of `X` in which each element is
+        A tensor or array of the shape and dtype of `X` in which each element is
         zeroed with probability `rate` and the others are divided by
         ``1 - rate``. A rate of 0 returns `X` unchanged and a rate of 1 returns
         zeros.
@@ -131,9 +131,6 @@ def build_mlp(num_hiddens=256, num_outputs=10, dropout=0.0):
         ``Dropout(dropout)`` only if ``dropout > 0``, and ``Dense(num_outputs)``
         with no activation (it outputs logits). With the defaults it has
         784 * 256 + 256 + 256 * 10 + 10 = 203,530 parameters.
-
-    Raises:
-        ValueError: If `dropout` is outside [0, 1).
     """
     ### BEGIN SOLUTION
     if not 0.0 <= dropout < 1.0:

@@ -313,6 +313,7 @@ def test_parameters_recovered_tells_diverged_from_unmoved_from_inaccurate():
     found = compare((true_w * 0.9, true_b), case.expected, case)
     assert found.kind == "train.inaccurate" and "expected within 0.005" in found.message
     assert compare((true_w, true_b, 0), case.expected, case).kind == "type"
+    assert compare((true_w.ravel(), true_b), case.expected, case).kind == "shape"  # not (d, 1)
     again = recovery_case("c", 6, [2.0, -3.4], 4.2, num_epochs=5, seed=1)
     assert np.array_equal(again.args[0], case.args[0]) and again.kwargs == {"num_epochs": 5,
                                                                             "seed": 1}

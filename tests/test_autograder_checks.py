@@ -1,9 +1,15 @@
 """The comparison rules and the linear-regression checks, on plain data."""
 
+import importlib
+import inspect
+import re
+
 import numpy as np
 import pytest
 
 from autograder.checks import compare_values, describe
+from autograder.grading import judge
+from autograder.sandbox import CallResult
 from autograder.specs import load_spec, spec_names
 from autograder.specs.linear_regression import SPEC
 
@@ -76,3 +82,47 @@ def test_linear_regression_points_total_ten():
     assert SPEC.max_score == 10
     assert [c.function for c in SPEC.checks] == [
         "linreg", "squared_loss", "sgd", "data_iter", "normal_equation", "train_linear_regression"]
+
+
+# ---------------------------------------------------------------------------
+# Docstrings and grading agree: a type a graded docstring promises is checked.
+# ---------------------------------------------------------------------------
+PROMISED_TYPES = [
+    (re.compile(r"\b(a|A) (1-D )?`tf\.Tensor`"), "EagerTensor"),
+    (re.compile(r"as a Python `?float`?"), "float"),
+    (re.compile(r"^None\."), "NoneType"),
+    (re.compile(r"^The str\b"), "str"),
+    (re.compile(r"^The tuple\b"), "tuple"),
+]
+"""A type promised in a Returns section, and the type name the spec must then require."""
+
+
+def returns_section(function):
+    doc = inspect.getdoc(function) or ""
+    text = doc.split("Returns:", 1)[1] if "Returns:" in doc else ""
+    return " ".join(re.split(r"\n\s*(?:Raises|Yields):", text)[0].split())
+
+
+@pytest.mark.parametrize("name", spec_names())
+def test_every_type_a_graded_docstring_promises_is_checked(name):
+    solution = importlib.import_module(f"solutions.{name}")
+    for check in load_spec(name).checks:
+        promise = returns_section(getattr(solution, check.function))
+        for pattern, type_name in PROMISED_TYPES:
+            if pattern.search(promise):
+                assert type_name in check.returns, (
+                    f"{name}.{check.function} promises {type_name} ({promise[:60]!r}...) "
+                    f"but its check allows {check.returns or 'any type'}")
+
+
+def test_promised_tensors_are_required():
+    for name, function in [("softmax_regression", "softmax"), ("mlp", "relu")]:
+        check = load_spec(name).check(function)
+        case = next(case for case in check.cases() if case.public)
+        expected = case.expected
+        as_array = judge(check, case, expected,
+                         CallResult("ok", value=expected, returned_type="ndarray"))
+        assert as_array.status == "failed" and as_array.problem_kind == "returned_type"
+        assert "a tf.Tensor" in as_array.message and "a NumPy array" in as_array.message
+        assert judge(check, case, expected,
+                     CallResult("ok", value=expected, returned_type="EagerTensor")).passed

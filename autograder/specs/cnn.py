@@ -121,7 +121,7 @@ def _sizes(formula):
 
 
 CONV_OUTPUT_SHAPE = FunctionCheck(
-    "conv_output_shape", points=2,
+    "conv_output_shape", points=2, returns=("tuple",),
     cases=[
         Case("28 × 28, kernel 5, padding 2", (28, 5, 2), expected=(28, 28), public=True),
         Case("28 × 28, kernel 5, stride 2: floor(23 / 2) + 1", (28, 5, 0, 2), expected=(12, 12),

@@ -32,6 +32,7 @@ from autograder.sandbox import Tensor
 # relu(X) -------------------------------------------------------------------------------------
 RELU = FunctionCheck(
     "relu", points=1, description="element-wise max(x, 0), same shape and dtype",
+    returns=("EagerTensor",),
     cases=standard_cases(
         lambda rng, n, scale: (rng.normal(size=(n, 5, 3)) * scale,), seed=201, batch=4, large=1e30,
         known=[Case("small known example", (np.array([[-1.0, 0, 2.5], [3, -0.5, 0]], "f4"),),
@@ -61,7 +62,7 @@ def _mlp_inputs(rng, n, scale):
 
 MLP_FORWARD = FunctionCheck(
     "mlp_forward", points=2, description="logits relu(X W1 + b1) W2 + b2, X flattened to (n, d)",
-    uses=("relu",),
+    uses=("relu",), returns=("EagerTensor",),
     cases=standard_cases(_mlp_inputs, seed=202, batch=5, large=100.0, known=[Case(
         "small known example, 2 × 2 images", (
             np.array([[[1, 0], [0, 1]], [[0, 2], [1, 0]]], "f4"), [

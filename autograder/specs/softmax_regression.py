@@ -31,6 +31,7 @@ def compare_softmax(got, expected, case: Case):
 # softmax(X) ----------------------------------------------------------------------------------
 SOFTMAX = FunctionCheck(
     "softmax", points=2, description="row-wise softmax, stable for logits up to ±1e4",
+    returns=("EagerTensor",),
     cases=standard_cases(
         lambda rng, n, scale: (rng.normal(0, 2, (n, 5)) * scale,), seed=101, large=2e3, known=[
             Case("small known example", (np.array([[1.0, 2, 3], [0, 0, 0]], "f4"),), public=True,
@@ -63,6 +64,7 @@ def _picked(y_hat, y):
 
 CROSS_ENTROPY = FunctionCheck(
     "cross_entropy", points=2, description="per-example -log y_hat[i, y[i]], shape (n,)",
+    returns=("EagerTensor",),
     cases=standard_cases(
         lambda rng, n, scale: (softmax_rows(rng.normal(0, 2, (n, 5))), rng.integers(0, 5, n)),
         seed=102, known=[Case(
@@ -141,7 +143,7 @@ def _flat_logits(X, W, b):
 
 SOFTMAX_REGRESSION = FunctionCheck(
     "softmax_regression", points=2, description="softmax(X W + b) with X flattened to (n, d)",
-    uses=("softmax",),
+    uses=("softmax",), returns=("EagerTensor",),
     cases=standard_cases(
         lambda rng, n, scale: (rng.uniform(0, 1, (n, 28, 28)), rng.normal(0, 0.05 * scale,
                                (784, 10)), rng.normal(0, 0.1, 10)), seed=104, batch=6, large=2e3,
