@@ -10,6 +10,11 @@ function that draws the arguments::
 
     cases = standard_cases(inputs, seed=201, known=[Case(...)], large=1e4)
 
+Case builders several specs share: `linear_problem` (data of a linear
+model), `recovery_case` (a training case expecting the true parameters back),
+`indexed_examples` (features and labels that say which example they are, for
+batches and folds), `softmax_rows` and `nonzero_values`.
+
 The drawer returns the arguments with float64 NumPy arrays for real numbers
 and integer arrays for labels; each case converts them: float arrays to the
 case's float dtype, integer arrays to int32 (tensors) or int64 (NumPy), and

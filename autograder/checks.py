@@ -22,6 +22,11 @@ function. The spec API, in short (docs/authoring.md has the walk-through):
   A hint that raises is a grader error, reported, never silence.
 * `autograder.models.model_check`: a Keras model graded by layer structure,
   logits, parameter count and a brief training whose recipe the spec gives.
+* Comparisons several specs share: `pair_w_b` (a result ``(w, b)``),
+  `parameters_recovered` (training that must find the true parameters),
+  `shuffled_batches` (one pass of a minibatch iterator) and `seeded` (seeds
+  reproduce on cases with variants); their sentences are in
+  `autograder.feedback`.
 
 Everything here works on *plain data*: numpy arrays, Python numbers, strings,
 None, lists, tuples and dicts, exactly what comes back from the sandboxed
