@@ -100,6 +100,13 @@ SLOW_TESTS = {
     "test_text_classifier_structure_masking_and_training",
 }
 """Single tests measured at several seconds each (`--durations`)."""
+SLOW_TESTS |= {
+    # Measured 15-23 s each in the fast tier (`--durations`, 2026-12-01): the text-classification
+    # lecture run end to end and under two replicas, and a class graded with a limit missing.
+    "test_lecture_runs_on_ag_news_offline", "test_one_epoch_under_two_replicas",
+    "test_a_missing_kernel_limit_is_named_for_each_student_it_concerns",
+}
+SLOW_FIXTURES |= {"real_aclimdb"}  # writes the real IMDB reviews as an aclImdb tree (19 s)
 
 
 def pytest_collection_modifyitems(config, items):
