@@ -11,7 +11,9 @@ models. Everything else is the same for the three, and lives here:
 * the **optimizer**: Adam whose learning rate falls along a cosine to 0 over
   the run, the hand-written `coursework.scratch.Adam` for the scratch models and
   ``keras.optimizers.Adam`` with the same settings for the Keras ones;
-* the **run**: train the scratch or the concise model, evaluating it on the
+* the **run**: train the scratch model with the linear-regression lecture's
+  training step (`coursework.linear_regression.make_train_step`) or the
+  concise one with ``fit``, evaluating it on the
   test split after every epoch (the validation curves ``val_loss`` and
   ``val_accuracy``), then report its ``test_accuracy`` (`run_classifier`).
 
@@ -30,6 +32,7 @@ import tensorflow as tf
 
 from coursework import fashion_mnist
 from coursework.data import make_dataset
+from coursework.linear_regression import make_train_step
 from coursework.scratch import Adam, cosine_decay
 from coursework.topics import RunConfig, RunResult, check_implementation
 from coursework.training import make_evaluator, set_seed, train_concise, train_scratch
@@ -241,6 +244,7 @@ def run_classifier(
             f"{config.batch_size}; use a smaller --batch-size."
         )
     common = {
+        "make_step": make_train_step,  # the step of coursework/linear_regression.py
         "strategy": strategy,
         "train_data": train_data,
         "epochs": config.epochs,

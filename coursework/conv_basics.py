@@ -30,6 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from coursework.data import make_dataset
+from coursework.linear_regression import make_train_step
 from coursework.scratch import SGD, parameter
 from coursework.topics import RunConfig, RunResult, check_implementation
 from coursework.training import set_seed, train_concise, train_scratch
@@ -178,7 +179,8 @@ def run(impl: str, config: RunConfig, strategy: tf.distribute.Strategy) -> RunRe
     Both implementations minimize the mean over the images of `squared_error`
     with stochastic gradient descent at ``config.learning_rate``, starting from
     the same random kernel; the scratch one with `coursework.scratch.SGD` in
-    the hand-written distributed loop, the concise one with ``fit``.
+    the linear-regression lecture's training step
+    (`coursework.linear_regression.make_train_step`), the concise one with ``fit``.
 
     Args:
         impl: "scratch" or "concise".
@@ -205,8 +207,13 @@ def run(impl: str, config: RunConfig, strategy: tf.distribute.Strategy) -> RunRe
             f"{len(X)} images make no complete batch of {config.batch_size}; use a smaller "
             "--batch-size."
         )
-    common = {"strategy": strategy, "train_data": data, "epochs": config.epochs,
-              "verbose": config.verbose}
+    common = {
+        "make_step": make_train_step,  # the step of coursework/linear_regression.py
+        "strategy": strategy,
+        "train_data": data,
+        "epochs": config.epochs,
+        "verbose": config.verbose,
+    }
     if impl == "scratch":
         model, history = train_scratch(
             lambda: EdgeDetectorScratch(config.seed),

@@ -26,7 +26,8 @@ hyperparameter (see `coursework.classification`):
 
 * **from scratch**: six `tf.Variable`s, ``relu`` and ``dropout`` written out,
   the masks drawn from a seeded `tf.random.Generator`, and the hand-written
-  `coursework.scratch.Adam` in an explicit distributed loop;
+  `coursework.scratch.Adam` in the linear-regression lecture's training step
+  (`coursework.linear_regression.make_train_step`);
 * **concise**: ``Dense`` and ``Dropout`` layers, trained with ``fit``.
 
 Their initial weights are the same but their dropout masks are not, so their

@@ -32,8 +32,9 @@ weights and every hyperparameter (see `coursework.classification`):
 
 * **from scratch**: ten `tf.Variable`s, the convolutions applied with
   ``tf.nn.conv2d``, pooling with ``tf.nn.max_pool2d`` (or ``tf.nn.avg_pool2d``),
-  trained by the hand-written `coursework.scratch.Adam` in an explicit
-  distributed loop;
+  trained by the hand-written `coursework.scratch.Adam` in the
+  linear-regression lecture's training step
+  (`coursework.linear_regression.make_train_step`);
 * **concise**: ``Conv2D``, ``MaxPooling2D`` and ``Dense`` layers, trained with
   ``fit``.
 

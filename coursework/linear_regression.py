@@ -5,8 +5,11 @@ know, so that we can see how close training gets to them. The lecture has two
 implementations that share the data and every hyperparameter:
 
 * **from scratch**: the parameters are two `tf.Variable`s, the loss is written
-  by hand, and a hand-written minibatch SGD updates them inside an explicit
-  distributed training loop (`coursework.training.train_scratch`);
+  by hand, and a hand-written minibatch SGD updates them in the training step
+  written out below (`make_train_step`: the gradient tape, the loss averaged
+  over the global batch, the gradients, the update, run on every replica),
+  which the loop of `coursework.training.train_scratch` repeats for each batch
+  of each epoch. Every later lecture trains its scratch model with this step;
 * **concise**: a one-unit `keras.layers.Dense`, the same squared loss as a
   Keras loss (`SquaredLoss`) and Keras's SGD optimizer, trained with ``fit``
   (`coursework.training.train_concise`).
@@ -141,6 +144,106 @@ class SquaredLoss(keras.losses.Loss):
 
 
 # ---------------------------------------------------------------------------
+# Training step from scratch: the tape, the loss, the gradients and the update, on every replica.
+# ---------------------------------------------------------------------------
+def make_train_step(model, optimizer, *, strategy, loss, metrics=None, regularization=None):
+    """Builds one step of minibatch training, run on every replica of `strategy`.
+
+    This is the heart of every from-scratch training in the course: the later
+    lectures pass this function to `coursework.training.train_scratch`, whose
+    loop around it runs the epochs, shows progress, evaluates and checkpoints.
+
+    On each replica, the step
+
+    1. records the forward pass on a `tf.GradientTape`: the predictions and one
+       loss value per example;
+    2. averages those over the *global* batch, not the replica's share of it
+       (``tf.nn.compute_average_loss``), and adds this replica's share of the
+       penalty, if any (``tf.nn.scale_regularization_loss``);
+    3. takes the gradients of that loss with respect to the model's variables;
+    4. lets the optimizer update the variables. Under a `MirroredStrategy`
+       ``apply_gradients`` first adds up the replicas' gradients, so every copy
+       of the model takes the step of the global batch's mean loss, whatever
+       the number of replicas.
+
+    ``strategy.run`` runs that on every replica with its part of the batch, and
+    ``strategy.reduce`` adds up the replicas' sums of the loss and metrics,
+    which the loop divides by the number of examples at the end of the epoch.
+
+    Args:
+        model: The model, built inside ``strategy.scope()``: a callable
+            ``model(features, training=True)`` with ``trainable_variables``.
+        optimizer: The optimizer, built for the model's variables inside the
+            scope (`coursework.scratch.SGD` here, any ``apply_gradients``).
+        strategy: The distribution strategy the model lives under.
+        loss: Per-example loss ``loss(labels, predictions)``, shape ``(batch,)``
+            (`scratch_loss` in this lecture).
+        metrics: Per-example metrics by name, summed like the loss.
+        regularization: Optional ``fn(model)`` returning a scalar penalty added
+            to the loss once per step.
+
+    Returns:
+        The compiled ``train_step(iterator, totals)``: it trains on the
+        iterator's next global batch and returns `totals` plus that batch's
+        sums of ``"loss"``, of each metric and of ``"count"`` (examples).
+    """
+    metrics = dict(metrics or {})
+
+    def replica_step(features, labels):
+        with tf.GradientTape() as tape:
+            predictions = model(features, training=True)
+            per_example = loss(labels, predictions)
+            step_loss = tf.nn.compute_average_loss(per_example)
+            if regularization is not None:
+                step_loss += tf.nn.scale_regularization_loss(regularization(model))
+        variables = model.trainable_variables
+        gradients = tape.gradient(step_loss, variables)
+        optimizer.apply_gradients(zip(gradients, variables, strict=True))
+        sums = {"loss": tf.reduce_sum(per_example)}
+        sums.update({name: tf.reduce_sum(fn(labels, predictions)) for name, fn in metrics.items()})
+        sums["count"] = tf.cast(tf.shape(per_example)[0], tf.float32)
+        return sums
+
+    @tf.function
+    def train_step(iterator, totals):
+        # Taking the batch inside the compiled step, as Keras's fit does, saves
+        # the Python work of fetching it, and accumulating the sums in the
+        # graph keeps them on the device: no step waits for the previous one.
+        features, labels = next(iterator)
+        per_replica = strategy.run(replica_step, args=(features, labels))
+        return {
+            name: totals[name] + strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
+            for name, value in per_replica.items()
+        }
+
+    return train_step
+
+
+def show_training_step():
+    """One step on a batch of 100 examples: the batch's loss, then the parameters it moved."""
+    from coursework.distribute import get_strategy
+
+    strategy = get_strategy()
+    features, labels = synthetic_data(TRUE_W, TRUE_B, num_examples=100)
+    with strategy.scope():
+        model = LinearRegressionScratch(len(TRUE_W))
+        optimizer = SGD(DEFAULTS.learning_rate)
+        optimizer.build(model.trainable_variables)
+    w_before, b_before = learned_parameters(model)
+    train_step = make_train_step(model, optimizer, strategy=strategy, loss=scratch_loss)
+    batch = tf.data.Dataset.from_tensor_slices((features, labels)).batch(100)
+    iterator = iter(strategy.experimental_distribute_dataset(batch))
+    totals = train_step(iterator, {"loss": tf.constant(0.0), "count": tf.constant(0.0)})
+    before = float(totals["loss"] / totals["count"])
+    after = float(tf.reduce_mean(scratch_loss(labels, model(features))))
+    print(f"{int(totals['count'])} examples on {strategy.num_replicas_in_sync} replica(s)")
+    print(f"mean loss before the step {before:.4f}, after {after:.4f}")
+    w_after, b_after = learned_parameters(model)
+    print(f"w moved from {w_before.round(4)} to {w_after.round(4)} (true {TRUE_W})")
+    print(f"b moved from {b_before:.4f} to {b_after:.4f} (true {TRUE_B})")
+
+
+# ---------------------------------------------------------------------------
 # Concise model: one Dense unit, Keras's loss and optimizer.
 # ---------------------------------------------------------------------------
 def build_concise_model(num_inputs: int, seed: int = 0) -> keras.Model:
@@ -210,6 +313,7 @@ def run(impl: str, config: RunConfig, strategy: tf.distribute.Strategy) -> RunRe
             strategy=strategy,
             train_data=train_data,
             epochs=config.epochs,
+            make_step=make_train_step,
             make_optimizer=lambda: SGD(config.learning_rate),
             loss=scratch_loss,
             verbose=config.verbose,
@@ -220,6 +324,7 @@ def run(impl: str, config: RunConfig, strategy: tf.distribute.Strategy) -> RunRe
             strategy=strategy,
             train_data=train_data,
             epochs=config.epochs,
+            make_step=make_train_step,  # only under several workers, where fit cannot run
             make_optimizer=lambda: keras.optimizers.SGD(config.learning_rate),
             loss=SquaredLoss(),
             verbose=config.verbose,

@@ -18,7 +18,8 @@ implementations share the data, the optimizer and every hyperparameter (see
 `coursework.classification`):
 
 * **from scratch**: four `tf.Variable`s, ``relu`` written out, and the
-  hand-written `coursework.scratch.Adam` in an explicit distributed loop;
+  hand-written `coursework.scratch.Adam` in the linear-regression lecture's
+  training step (`coursework.linear_regression.make_train_step`);
 * **concise**: ``Flatten``, ``Dense(256, activation="relu")`` and
   ``Dense(10)``, trained with ``fit``.
 

@@ -26,7 +26,7 @@ training loss and the test loss of each (``loss_normal`` and
 
 * **from scratch**: the weights are one `tf.Variable`, the model a matrix
   product, the optimizer the hand-written `coursework.scratch.SGD`, in the
-  distributed loop of `coursework.training.train_scratch`;
+  training step of `coursework.linear_regression.make_train_step`;
 * **concise**: a one-unit ``Dense`` layer without bias, trained with ``fit``.
 
 It reuses from `coursework.linear_regression` the initial weights, drawn from
@@ -46,7 +46,7 @@ import numpy as np
 import tensorflow as tf
 
 from coursework.data import make_dataset
-from coursework.linear_regression import initial_weights, squared_error
+from coursework.linear_regression import initial_weights, make_train_step, squared_error
 from coursework.scratch import SGD, parameter
 from coursework.topics import RunConfig, RunResult, check_implementation
 from coursework.training import make_evaluator, set_seed, train_concise, train_scratch
@@ -193,6 +193,7 @@ def train_fit(impl, num_inputs, train_data, test_data, config, strategy):
         The trained model and its history (``loss`` and ``val_loss`` per epoch).
     """
     settings = dict(
+        make_step=make_train_step,  # the step of coursework/linear_regression.py
         strategy=strategy,
         train_data=train_data,
         validation_data=test_data,

@@ -31,8 +31,8 @@ RNN) and every hyperparameter:
 
 * **from scratch**: `tf.Variable` parameters, the loop over time steps written
   out (`coursework.recurrent`), the hand-written Adam that all-reduces the
-  replicas' gradients and then clips their global norm, in the explicit
-  distributed loop;
+  replicas' gradients and then clips their global norm, in the training
+  step of `coursework.linear_regression.make_train_step`;
 * **concise**: ``SimpleRNN`` (or ``GRU`` with ``--cell gru``) and ``Dense``,
   trained with ``fit`` and Keras's Adam with ``global_clipnorm``, made to clip
   the replicas' summed gradient as the scratch Adam does
@@ -53,6 +53,7 @@ import tensorflow as tf
 
 from coursework import keras_clipping, time_machine
 from coursework.data import make_dataset
+from coursework.linear_regression import make_train_step
 from coursework.recurrent import CELLS, glorot_uniform, run_over_time
 from coursework.scratch import Adam, cosine_decay, parameter
 from coursework.topics import RunConfig, RunResult, check_implementation
@@ -325,6 +326,7 @@ def run(
     train_data, validation_data = make_pipelines(indices, config, strategy.num_replicas_in_sync)
     total_steps = config.epochs * int(train_data.cardinality())
     common = {
+        "make_step": make_train_step,  # the step of coursework/linear_regression.py
         "strategy": strategy,
         "train_data": train_data,
         "epochs": config.epochs,

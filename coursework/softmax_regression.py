@@ -17,7 +17,8 @@ optimizer and every hyperparameter (see `coursework.classification`):
 
 * **from scratch**: ``W`` and ``b`` are two `tf.Variable`s, the forward pass is
   one matrix product, and the hand-written `coursework.scratch.Adam` updates
-  them in an explicit distributed training loop;
+  them in the training step of the linear-regression lecture
+  (`coursework.linear_regression.make_train_step`);
 * **concise**: ``Flatten`` and a 10-unit ``Dense`` layer, trained with ``fit``.
 
 Both report ``test_accuracy`` on Fashion-MNIST's 10,000 test images; a linear

@@ -47,6 +47,7 @@ from coursework.classification import (
     scratch_optimizer,
 )
 from coursework.data import make_dataset
+from coursework.linear_regression import make_train_step
 from coursework.recurrent import GRUCell, run_over_time
 from coursework.scratch import parameter
 from coursework.topics import RunConfig, RunResult, check_implementation
@@ -225,6 +226,7 @@ def run(
         )
     sizes = (vocab_size, config.embedding_dim, config.num_hiddens, num_classes)
     common = {
+        "make_step": make_train_step,  # the step of coursework/linear_regression.py
         "strategy": strategy,
         "train_data": train_data,
         "epochs": config.epochs,

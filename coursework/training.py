@@ -9,12 +9,15 @@ under a `tf.distribute.MirroredStrategy`.
 * `train_concise` is the Keras way: build and ``compile`` the model inside
   ``strategy.scope()``, then ``fit``. Keras splits each batch between the
   replicas and combines their gradients.
-* `train_scratch` writes the loop out: a `tf.GradientTape` step compiled with
-  `tf.function`, run on every replica by ``strategy.run`` over a distributed
-  dataset. Each replica averages its per-example losses over the *global* batch
+* `train_scratch` writes the loop out: the epochs over a distributed dataset,
+  progress, validation, history and checkpoints, around a training step it is
+  given. The step itself is taught in the linear-regression lecture,
+  `coursework.linear_regression.make_train_step`: a `tf.GradientTape` step
+  compiled with `tf.function` and run on every replica by ``strategy.run``,
+  each replica averaging its per-example losses over the *global* batch
   (``tf.nn.compute_average_loss``), so that adding the replicas' gradients gives
-  the gradient of the global batch's mean loss; the reported loss is the sum of
-  the replicas' shares.
+  the gradient of the global batch's mean loss. Every lecture passes that step
+  (``make_step=make_train_step``); this module never imports a lecture.
 
 Both also run under `tf.distribute.MultiWorkerMirroredStrategy`, several
 processes training as one (see `coursework.distribute` and
@@ -59,6 +62,15 @@ _PROGRESS_INTERVAL = 0.25
 
 PerExampleFn = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
 """``fn(labels, predictions)`` returning one value per example, shape ``(batch,)``."""
+
+TrainStep = Callable[[Iterator, dict[str, tf.Tensor]], dict[str, tf.Tensor]]
+"""``train_step(iterator, totals)``: trains on the iterator's next global batch and
+returns `totals` plus that batch's sums of ``"loss"``, of each metric and of
+``"count"`` (its number of examples), added up over the replicas."""
+
+StepBuilder = Callable[..., TrainStep]
+"""``make_step(model, optimizer, *, strategy, loss, metrics, regularization)``
+returning a compiled `TrainStep`: `coursework.linear_regression.make_train_step`."""
 
 
 @dataclasses.dataclass
@@ -160,6 +172,7 @@ class _EpochClock(keras.callbacks.Callback):
 def train_concise(
     build_model: Callable[[], keras.Model],
     *,
+    make_step: StepBuilder,
     strategy: tf.distribute.Strategy,
     train_data: tf.data.Dataset,
     epochs: int,
@@ -174,6 +187,9 @@ def train_concise(
     Args:
         build_model: Returns a new, uncompiled Keras model. It is called inside
             ``strategy.scope()`` so its variables are mirrored.
+        make_step: The scratch training step's builder
+            (`coursework.linear_regression.make_train_step`). ``fit`` does not
+            run under several workers, so there the model trains with it instead.
         strategy: The distribution strategy (see `coursework.distribute`).
         train_data: Batched ``(features, labels)`` training data (global batches).
         epochs: Number of passes over `train_data`.
@@ -196,6 +212,7 @@ def train_concise(
             )
         return train_scratch(
             build_model,
+            make_step=make_step,
             strategy=strategy,
             train_data=train_data,
             epochs=epochs,
@@ -275,6 +292,7 @@ def per_example_metric(metric) -> PerExampleFn:
 def train_scratch(
     build_model: Callable[[], object],
     *,
+    make_step: StepBuilder,
     strategy: tf.distribute.Strategy,
     train_data: tf.data.Dataset,
     epochs: int,
@@ -287,10 +305,15 @@ def train_scratch(
 ) -> tuple[object, History]:
     """Trains a model with a hand-written distributed training loop.
 
+    The loop runs the epochs, shows progress, evaluates, keeps the history and
+    checkpoints; each step of it is `make_step`'s, built once for the model.
+
     Args:
         build_model: Returns a new model: any callable ``model(x, training=...)``
             with a ``trainable_variables`` attribute (a `tf.Module` or a Keras
             model). Called inside ``strategy.scope()``.
+        make_step: Builds the training step, as the linear-regression lecture
+            teaches it: ``coursework.linear_regression.make_train_step``.
         strategy: The distribution strategy (see `coursework.distribute`).
         train_data: Batched ``(features, labels)`` training data (global batches).
         epochs: Number of passes over `train_data`.
@@ -321,33 +344,14 @@ def train_scratch(
         optimizer.build(model.trainable_variables)
     saver = _EpochSaver.create(model, optimizer, chief)
 
-    def replica_step(features, labels):
-        with tf.GradientTape() as tape:
-            predictions = model(features, training=True)
-            per_example = loss(labels, predictions)
-            step_loss = tf.nn.compute_average_loss(per_example)
-            if regularization is not None:
-                step_loss += tf.nn.scale_regularization_loss(regularization(model))
-        variables = model.trainable_variables
-        gradients = tape.gradient(step_loss, variables)
-        optimizer.apply_gradients(zip(gradients, variables, strict=True))
-        sums = {"loss": tf.reduce_sum(per_example)}
-        sums.update({name: tf.reduce_sum(fn(labels, predictions)) for name, fn in metrics.items()})
-        sums["count"] = tf.cast(tf.shape(per_example)[0], tf.float32)
-        return sums
-
-    @tf.function
-    def train_step(iterator, totals):
-        # Taking the batch inside the compiled step, as Keras's fit does, saves
-        # the Python work of fetching it, and accumulating the sums in the
-        # graph keeps them on the device: no step waits for the previous one.
-        features, labels = next(iterator)
-        per_replica = strategy.run(replica_step, args=(features, labels))
-        return {
-            name: totals[name] + strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
-            for name, value in per_replica.items()
-        }
-
+    train_step = make_step(
+        model,
+        optimizer,
+        strategy=strategy,
+        loss=loss,
+        metrics=metrics,
+        regularization=regularization,
+    )
     evaluate = make_evaluator(model, loss, metrics) if validation_data is not None else None
     distributed = strategy.experimental_distribute_dataset(
         shard_between_workers(train_data, strategy),

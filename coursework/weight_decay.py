@@ -26,8 +26,8 @@ SGD and every hyperparameter:
 
 * **from scratch**: w and b are two `tf.Variable`s, the penalty is written out
   (`l2_penalty`) and added to every example's loss, and the hand-written
-  `coursework.scratch.SGD` updates them in the distributed loop of
-  `coursework.training.train_scratch`;
+  `coursework.scratch.SGD` updates them in the training step of
+  `coursework.linear_regression.make_train_step`;
 * **concise**: a one-unit ``Dense`` layer whose ``kernel_regularizer`` adds the
   penalty, trained with ``fit``.
 
@@ -61,7 +61,7 @@ import numpy as np
 import tensorflow as tf
 
 from coursework.data import make_dataset
-from coursework.linear_regression import synthetic_data
+from coursework.linear_regression import make_train_step, synthetic_data
 from coursework.polynomial_regression import HalfSquaredError, half_squared_error
 from coursework.scratch import SGD, parameter
 from coursework.topics import RunConfig, RunResult, check_implementation
@@ -237,6 +237,7 @@ def train(
             *test_data, config.batch_size, num_replicas=replicas, training=False
         )
     settings = dict(
+        make_step=make_train_step,  # the step of coursework/linear_regression.py
         strategy=strategy,
         train_data=train_data,
         validation_data=validation,

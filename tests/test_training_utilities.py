@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from coursework import data, distribute, plotting, scratch, training
+from coursework.linear_regression import make_train_step
 
 
 def test_strategy_is_created_once_per_device_set():
@@ -89,12 +90,12 @@ def test_scratch_and_concise_paths_train_the_same_model_alike(replicas):
 
     training.set_seed(0)
     _, scratch_history = training.train_scratch(
-        build, strategy=strategy, train_data=train_data, epochs=3,
+        build, make_step=make_train_step, strategy=strategy, train_data=train_data, epochs=3,
         make_optimizer=lambda: keras.optimizers.Adam(0.05), loss=per_example_loss,
         metrics={"accuracy": correct}, validation_data=valid_data, verbose=0)
     training.set_seed(0)
     _, concise_history = training.train_concise(
-        build, strategy=strategy, train_data=train_data, epochs=3,
+        build, make_step=make_train_step, strategy=strategy, train_data=train_data, epochs=3,
         make_optimizer=lambda: keras.optimizers.Adam(0.05),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
