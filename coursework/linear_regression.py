@@ -193,6 +193,8 @@ def make_train_step(model, optimizer, *, strategy, loss, metrics=None, regulariz
         with tf.GradientTape() as tape:
             predictions = model(features, training=True)
             per_example = loss(labels, predictions)
+            # Divided by this replica's examples times the number of replicas:
+            # the global batch, since every replica gets an equal share of it.
             step_loss = tf.nn.compute_average_loss(per_example)
             if regularization is not None:
                 step_loss += tf.nn.scale_regularization_loss(regularization(model))
