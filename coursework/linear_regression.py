@@ -231,7 +231,7 @@ def show_training_step():
         model = LinearRegressionScratch(len(TRUE_W))
         optimizer = SGD(DEFAULTS.learning_rate)
         optimizer.build(model.trainable_variables)
-    w_before, b_before = learned_parameters(model)
+    w_before, b_before = model.w.numpy().ravel(), float(model.b.numpy()[0])
     train_step = make_train_step(model, optimizer, strategy=strategy, loss=scratch_loss)
     batch = tf.data.Dataset.from_tensor_slices((features, labels)).batch(100)
     iterator = iter(strategy.experimental_distribute_dataset(batch))
@@ -240,7 +240,7 @@ def show_training_step():
     after = float(tf.reduce_mean(scratch_loss(labels, model(features))))
     print(f"{int(totals['count'])} examples on {strategy.num_replicas_in_sync} replica(s)")
     print(f"mean loss before the step {before:.4f}, after {after:.4f}")
-    w_after, b_after = learned_parameters(model)
+    w_after, b_after = model.w.numpy().ravel(), float(model.b.numpy()[0])
     print(f"w moved from {w_before.round(4)} to {w_after.round(4)} (true {TRUE_W})")
     print(f"b moved from {b_before:.4f} to {b_after:.4f} (true {TRUE_B})")
 
