@@ -23,6 +23,7 @@ from float32_rounding import (
 from coursework import keras_clipping, recurrent, rnn_lm, scratch, time_machine
 from coursework.cli import main
 from coursework.distribute import get_strategy
+from coursework.linear_regression import make_train_step
 from coursework.training import set_seed, train_concise, train_scratch
 
 TEXT = "the time traveller smiled and the time machine vanished " * 60
@@ -158,7 +159,8 @@ def test_concise_clips_the_summed_gradient_like_scratch_under_two_replicas(corpu
     start = build_scratch()
     bounds = clipped_step_bound(start, tokens, labels, learning_rate, clip_norm)
     scratch_model, _ = train_scratch(
-        build_scratch, strategy=strategy, train_data=data, epochs=1, verbose=0,
+        build_scratch, make_step=make_train_step, strategy=strategy, train_data=data, epochs=1,
+        verbose=0,
         make_optimizer=lambda: scratch.SGD(learning_rate, clip_norm=clip_norm),
         loss=rnn_lm.sequence_cross_entropy)
     expected = [variable.numpy() for variable in scratch_rnn_weights(scratch_model)]
@@ -166,7 +168,7 @@ def test_concise_clips_the_summed_gradient_like_scratch_under_two_replicas(corpu
     def concise_weights(optimizer_class):
         model, _ = train_concise(
             lambda: rnn_lm.build_concise_like_scratch(len(vocab), hiddens, "rnn", seed=3),
-            strategy=strategy, train_data=data, epochs=1, verbose=0,
+            make_step=make_train_step, strategy=strategy, train_data=data, epochs=1, verbose=0,
             make_optimizer=lambda: optimizer_class(learning_rate, global_clipnorm=clip_norm),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         return [variable.numpy() for variable in model.trainable_variables]
