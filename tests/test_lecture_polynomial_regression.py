@@ -4,9 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from linear_sgd_rounding import replay_linear_sgd
 
 from coursework import polynomial_regression as lecture
+from coursework.data import make_dataset
 from coursework.distribute import get_strategy
+from coursework.linear_regression import initial_weights
 
 METRICS = {
     "weights_error",
@@ -52,15 +55,39 @@ def test_run_trains_three_fits_and_reports_the_interface_metrics(impl, replicas)
 
 
 def test_scratch_steps_do_not_depend_on_the_number_of_replicas():
+    """Each fit ends, under 1 and 2 replicas, where float64 SGD ends, to float32 rounding.
+
+    The examples come in their stored order (no shuffle) so that
+    `linear_sgd_rounding.replay_linear_sgd` can replay the same steps and bound
+    how far two float32 runs of them can end apart (its docstring derives the
+    bound from `float32_rounding`). The bound is far smaller than what a
+    gradient scaled by the number of replicas would change.
+    """
     config = lecture.DEFAULTS.replace(epochs=1, verbose=0)
-    one = lecture.run("scratch", config, get_strategy(1))
-    two = lecture.run("scratch", config, get_strategy(2))
-    for name in lecture.FITS:
-        np.testing.assert_allclose(
-            lecture.learned_weights(one.model[name]),
-            lecture.learned_weights(two.model[name]),
-            rtol=1e-4, atol=1e-5,
+    (_, features, labels), _ = lecture.synthetic_data(config.seed)
+    for name, num_inputs in lecture.FITS.items():
+        start = initial_weights(num_inputs, seed=config.seed).reshape(-1)
+        replay = replay_linear_sgd(
+            features[:, :num_inputs], labels, start, learning_rate=config.learning_rate,
+            batch_size=config.batch_size, epochs=config.epochs, bias=False,
         )
+        halved = replay_linear_sgd(
+            features[:, :num_inputs], labels, start, learning_rate=config.learning_rate / 2,
+            batch_size=config.batch_size, epochs=config.epochs, bias=False,
+        )
+        assert np.linalg.norm(halved.w - replay.w) > 100 * replay.bound, "bound too loose"
+        for replicas in (1, 2):
+            in_order = make_dataset(features, labels, config.batch_size, num_replicas=replicas,
+                                    training=False)
+            model, _ = lecture.train_fit("scratch", num_inputs,
+                                         lecture.first_columns(in_order, num_inputs), None,
+                                         config, get_strategy(replicas))
+            w = lecture.learned_weights(model)
+            distance = np.linalg.norm(w - replay.w.reshape(-1))
+            assert distance <= replay.bound, (
+                f"{name} fit, {replicas} replica(s): ends {distance:.3g} from float64 SGD, "
+                f"more than the float32 rounding bound {replay.bound:.3g}"
+            )
 
 
 def test_plot_fits_draws_one_png(tmp_path):
