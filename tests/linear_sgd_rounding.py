@@ -148,3 +148,30 @@ def largest_curvature(x_batch, lambd: float, bias: bool, loss_factor: float = 1.
     hessian = loss_factor * x_batch.T @ x_batch / size
     hessian[np.arange(num_inputs), np.arange(num_inputs)] += lambd  # the bias is not penalised
     return float(np.linalg.eigvalsh(hessian).max())
+
+
+def mean_half_squared_error_bound(features, labels, w, b: float = 0.0) -> float:
+    """How far a float32 mean of ``(x w + b - y)² / 2`` over a data set can be from the exact one.
+
+    Each residual rounds by at most `sum_bound` of its ``d + 2`` terms (the
+    bound on two orders also bounds one order against the exact sum); its
+    square moves by ``2 |r| δr / 2``, plus a few roundings of the square and
+    the halving; the mean adds up ``n`` such terms in some batched order.
+
+    Args:
+        features: (n, d) inputs.
+        labels: (n, 1) targets.
+        w: (d, 1) weights the loss is evaluated at.
+        b: The bias.
+
+    Returns:
+        The bound, a float.
+    """
+    X = np.asarray(features, np.float64)
+    y = np.asarray(labels, np.float64).reshape(-1, 1)
+    w = np.asarray(w, np.float64).reshape(-1, 1)
+    residuals = X @ w + b - y
+    residual_bounds = sum_bound(np.abs(X) @ np.abs(w) + abs(b) + np.abs(y), X.shape[1] + 2)
+    halves = residuals**2 / 2
+    per_example = np.abs(residuals) * residual_bounds + sum_bound(halves, 4)
+    return float((np.sum(per_example) + sum_bound(np.sum(halves), len(X) + 2)) / len(X))
