@@ -23,10 +23,10 @@ and fit it three times by linear regression on the features ``x**i / i!``
   10¹⁵ to 10¹⁸), and their weights barely move. After 100 epochs the overfit
   fit's training loss is still above the normal fit's; training longer brings
   it just below, and whether its test loss ends above its training loss
-  depends on which noise the test set drew: it does for 17 of 20 seeds, and
+  depends on which noise the test set drew. In a NumPy replay of this SGD
+  (``benchmarks/polynomial_overfit.py``) it does for 17 of 20 seeds, and
   training longer (Dive into Deep Learning's classic edition trains this fit
-  1500 epochs against 400) does not raise that count
-  (``benchmarks/polynomial_overfit.py``).
+  1500 epochs against 400) does not raise that count.
 
 The column i = 0 is all ones, so the models need no separate bias. The two
 implementations share the data, the initial weights, the loss, SGD and every
