@@ -17,7 +17,10 @@ global norm of their sum, then scales each share by
 ``min(1, global_clipnorm / norm)``. Scaling is linear, so the shares that
 Keras then adds up sum to the clipped gradient of the batch, as in
 `coursework.scratch`. The price is one more all-reduce of the gradients per
-step, and only when clipping by global norm under several replicas.
+step, and only when clipping by global norm under several replicas. An
+embedding's gradient, which Keras keeps as the looked-up rows
+(`tf.IndexedSlices`, a row possibly repeated), is measured as the dense
+gradient it stands for, as the scratch optimizers measure it.
 """
 
 from __future__ import annotations
@@ -36,11 +39,17 @@ class SummedGradientClipping:
     def _clip_gradients(self, grads):
         context = tf.distribute.get_replica_context()
         replicas = 1 if context is None else context.num_replicas_in_sync
-        if not (self.global_clipnorm and self.global_clipnorm > 0) or replicas == 1:
+        sparse = any(isinstance(grad, tf.IndexedSlices) for grad in grads)
+        if not (self.global_clipnorm and self.global_clipnorm > 0) or (
+            replicas == 1 and not sparse
+        ):
             return super()._clip_gradients(grads)
-        present = [grad for grad in grads if grad is not None]
-        summed = context.all_reduce(tf.distribute.ReduceOp.SUM, present)
-        norm = tf.linalg.global_norm(summed)
+        # An embedding's gradient (`tf.IndexedSlices`) may name a row several times, and an
+        # all-reduce of slices concatenates them: its norm is that of the dense gradient.
+        present = [tf.convert_to_tensor(grad) for grad in grads if grad is not None]
+        summed = present if replicas == 1 else context.all_reduce(
+            tf.distribute.ReduceOp.SUM, present)
+        norm = tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(grad)) for grad in summed]))
         clip_norm = tf.cast(self.global_clipnorm, norm.dtype)
         # As Keras's clip_by_global_norm: 1 below the limit, NaN for a norm that is not finite.
         scale = clip_norm * tf.minimum(1.0 / norm, 1.0 / clip_norm) + (norm - norm)

@@ -130,3 +130,30 @@ def test_the_optimizers_round_trip_through_their_config():
     optimizer = keras_clipping.Adam(0.01, global_clipnorm=2.0)
     copy = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
     assert isinstance(copy, keras_clipping.Adam) and copy.global_clipnorm == 2.0
+
+
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_an_embedding_step_is_clipped_by_the_norm_of_its_dense_gradient(replicas):
+    """Token ids repeat, so the embedding's gradient names rows several times; one clipped
+    SGD step must still move the weights by exactly learning_rate * clip_norm."""
+    learning_rate, clip_norm = 0.5, 0.01
+    tokens = np.random.default_rng(0).integers(0, 20, (16, 7)).astype(np.int32)
+    labels = (tokens[:, 0] % 2).astype(np.int32)
+    with get_strategy(replicas).scope():
+        model = keras.Sequential([
+            keras.Input((None,), dtype="int32"), keras.layers.Embedding(20, 4),
+            keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(2)])
+        model.compile(keras_clipping.SGD(learning_rate, global_clipnorm=clip_norm),
+                      keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    before = [variable.numpy().copy() for variable in model.trainable_variables]
+    model.fit(tokens, labels, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    after = [variable.numpy() for variable in model.trainable_variables]
+    step = np.sqrt(sum(np.sum((a.astype(np.float64) - b) ** 2)
+                       for a, b in zip(after, before, strict=True)))
+    # The scale comes from a sum over every element (a relative (elements + 4) * eps, as in
+    # `rounding_bound`), the shares' sum and the step round once more each, and each weight's
+    # subtraction by at most eps * |weight|.
+    elements = sum(b.size for b in before)
+    relative = (elements + 6) * EPS32
+    rounding = np.sqrt(sum(np.sum((EPS32 * np.abs(b)) ** 2) for b in before))
+    assert abs(step - learning_rate * clip_norm) <= relative * learning_rate * clip_norm + rounding
