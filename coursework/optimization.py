@@ -32,7 +32,8 @@ looks at three things that decide how well that works, and measures each:
    learning rate is scaled with the batch (see `scaled_learning_rate`).
 
 The two implementations differ only in who writes the optimizers: "scratch"
-uses the hand-written ones (and the hand-written training loop for the MLP),
+uses the hand-written ones (and, for the MLP, the training step of
+`coursework.linear_regression.make_train_step`),
 "concise" Keras's ``SGD``, ``Adam`` and ``fit``. The headline figures are the
 metrics ``saddle_eigenvalues``, ``steps_gd``, ``steps_momentum``,
 ``steps_adam``, ``adam_max_diff`` and ``batch_table``.
