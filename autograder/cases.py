@@ -145,17 +145,18 @@ def linear_problem(rng: np.random.Generator, n: int, d: int, *, b: float, noise:
 
 
 def recovery_case(name: str, data_seed: int, w, b: float, /, *, n: int = 1000,
-                  public: bool = False, **kwargs) -> Case:
+                  public: bool = False, options: dict | None = None, **kwargs) -> Case:
     """A training case on float32 data made from true parameters, expecting them back.
 
     The data is `linear_problem` drawn from ``rng_for(data_seed)`` with the
     given `w` (reshaped to (d, 1)), `b` and noise 0.01; the expected output is
     the true ``(w, b)``, for `autograder.checks.parameters_recovered`.
-    `kwargs` are the call's keyword arguments (epochs, learning rate, seed...).
+    `kwargs` are the call's keyword arguments (epochs, learning rate, seed...);
+    `options` the case's (`Case.options`, e.g. the seed variants of `seeded`).
     """
     w = np.asarray(w, "float32").reshape(-1, 1)
     X, y = linear_problem(rng_for(data_seed), n, len(w), w=w, b=b, noise=0.01)
-    return Case(name, (X, y), kwargs, expected=(w, b), public=public)
+    return Case(name, (X, y), kwargs, expected=(w, b), public=public, options=options or {})
 
 
 def indexed_examples(n: int, d: int = 2, *, column: bool = True, tensor: bool = False,

@@ -126,3 +126,22 @@ def test_promised_tensors_are_required():
         assert "a tf.Tensor" in as_array.message and "a NumPy array" in as_array.message
         assert judge(check, case, expected,
                      CallResult("ok", value=expected, returned_type="EagerTensor")).passed
+
+
+@pytest.mark.parametrize("assignment, function", [
+    ("linear_regression", "train_linear_regression"), ("weight_decay", "train_weight_decay")])
+def test_training_seeds_must_reproduce(assignment, function):
+    """The seed decides the start and the order: the same seed twice gives the same w."""
+    check = next(c for c in load_spec(assignment).checks if c.function == function)
+    case = next(c for c in check.cases() if c.options.get("variants"))
+    w, b = case.expected if case.expected is not None else (np.full((200, 1), 0.01, "f4"), 0.05)
+    w = np.asarray(w, np.float32)
+    other = w + np.float32(1e-4)  # trained from another seed: as good, not the same
+
+    def kind(outputs):
+        found = check.compare(outputs, case.expected, case)
+        return found.kind if found else None
+
+    assert kind([(w, b), (w, b), (other, b)]) is None
+    assert kind([(w, b), (other, b), (other, b)]) == "seed.ignored"
+    assert kind([(w, b), (w, b), (w, b)]) == "seed.fixed"
