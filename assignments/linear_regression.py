@@ -97,7 +97,7 @@ def normal_equation(X, y):
         y: Targets with n elements.
 
     Returns:
-        ``(w, b)``: weights of shape (d, 1) and the intercept (a scalar) that
+        ``(w, b)``: weights of shape (d, 1) and the intercept (a single number) that
         minimize the squared error ``||X w + b - y||²``.
     """
     # YOUR CODE HERE

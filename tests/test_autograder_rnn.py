@@ -27,9 +27,11 @@ SCORES = {
     # nothing is scaled (2 * 1/5), no mask_zero (0); tokenize and perplexity are right.
     "carol": 1 + 0 + 0 + 0.4 + 1 + 0,
     # mallory: her tokenizer never returns, her RNN floods the output and exits, her perplexity
-    # kills its process and her classifier cannot read the reference; what counts is the one
-    # vocabulary case her ["<unk>"] answers rightly and the unscaled gradients case.
-    "mallory": 0 + 0.4 + 0 + 0.4 + 0 + 0,
+    # kills its process and her classifier cannot read the reference. Her vocabulary is a list
+    # subclass that claims to equal anything: build_vocab promises a list, and the type name is
+    # checked (it earned 0.4 for the one case ["<unk>"] answers before that check). What counts
+    # is the unscaled gradients case.
+    "mallory": 0 + 0 + 0 + 0.4 + 0 + 0,
     "reference": 10.0,  # solutions/rnn.py
     "stub": 0.0,  # assignments/rnn.py as released
 }

@@ -23,7 +23,8 @@ EXACT = close_to(rtol=0.0, atol=0.0, dtype="any")
 
 # tokenize(lines, token="word") ---------------------------------------------------------------
 TOKENIZE = FunctionCheck(
-    "tokenize", points=1, compare=EXACT, description="lines to lists of words or characters",
+    "tokenize", points=1, compare=EXACT, returns=("list",),
+    description="lines to lists of words or characters",
     cases=(
         Case("words", (["the time machine", "by h g wells"],),
              expected=[["the", "time", "machine"], ["by", "h", "g", "wells"]], public=True),
@@ -49,7 +50,7 @@ def _vocab(tokens, min_freq=0, reserved_tokens=(), ascending=False, unk=True):
 
 SENTENCES = [["b", "a", "c", "a"], ["b", "d", "a", "e", "e"]]
 BUILD_VOCAB = FunctionCheck(
-    "build_vocab", points=2, compare=EXACT,
+    "build_vocab", points=2, compare=EXACT, returns=("list",),
     description='"<unk>", reserved tokens, then by descending frequency, ties alphabetically',
     cases=(
         Case("token lists", (SENTENCES,), expected=["<unk>", "a", "b", "e", "c", "d"],
