@@ -129,8 +129,7 @@ def train_linear_regression(features, labels, num_epochs=3, lr=0.03, batch_size=
         num_epochs: Passes over the data.
         lr: Learning rate.
         batch_size: Examples per minibatch.
-        seed: Seed of the initialization and of the shuffle order: the same
-            seed gives the same (w, b), another seed other values.
+        seed: Seed of the initialization and of the shuffle order.
 
     Returns:
         ``(w, b)``: the learned weights as a (d, 1) tensor or array and the bias.
