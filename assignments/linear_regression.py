@@ -117,7 +117,9 @@ def train_linear_regression(features, labels, num_epochs=3, lr=0.03, batch_size=
         num_epochs: Passes over the data.
         lr: Learning rate.
         batch_size: Examples per minibatch.
-        seed: Seed of the initialization and of the shuffle order.
+        seed: Seed of the initialization and of the shuffle order: run again
+            with the same seed, the program gives the same (w, b); another
+            seed gives other values.
 
     Returns:
         ``(w, b)``: the learned weights as a (d, 1) tensor or array and the bias.

@@ -208,8 +208,9 @@ def train_weight_decay(features, labels, lambd, num_epochs=100, lr=0.003, batch_
         num_epochs: Passes over the data.
         lr: Learning rate.
         batch_size: Examples per minibatch; the last one may be smaller.
-        seed: Seed of the initial weights and of the shuffle order: the same
-            seed gives the same (w, b), another seed other values.
+        seed: Seed of the initial weights and of the shuffle order: run again
+            with the same seed, the program gives the same (w, b); another
+            seed gives other values.
 
     Returns:
         ``(w, b)``: the weights, shape (d, 1), and the bias.

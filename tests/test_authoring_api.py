@@ -26,7 +26,8 @@ from autograder.checks import (
 )
 from autograder.grading import judge
 from autograder.models import Layer, ModelExpectation, Recipe, blob_images, model_check
-from autograder.sandbox import CallResult, Tensor
+from autograder.sandbox import Call, CallResult, Tensor
+from autograder.sandbox.harness import run_call
 from autograder.specs import load_spec, spec_names
 
 
@@ -362,6 +363,35 @@ def test_shuffled_batches_and_seeds_of_a_minibatch_iterator():
     assert compare([first, first, one_pass(np.arange(n), 6)], None,
                    seeds).kind == "batches.unshuffled", "every output is checked"
     assert compare(first, None, case) is None  # a case without variants: one output
+
+
+def test_seed_calls_can_start_from_a_fresh_random_state():
+    """An op seed (``tf.random.normal(seed=s)``) draws anew on each eager call, but
+    reproduces in a new program: ``fresh_random_state`` puts each call there."""
+
+    def op_seed(seed=0):
+        return tf.random.normal((4,), seed=seed).numpy()
+
+    def ignores_seed(seed=0):
+        return np.concatenate([tf.random.normal((2,)).numpy(), np.random.rand(2)])
+
+    def stateless(seed=0):
+        return tf.random.stateless_normal((4,), seed=[seed, 0]).numpy()
+
+    compare = seeded(lambda got, expected, case: None, lambda out: out, "w")
+    kinds = {}
+    for fresh in (False, True):
+        case = Case("c", (), {"seed": 1},
+                    options={"variants": [{}, {"seed": 2}], "fresh_random_state": fresh})
+        for function in (op_seed, ignores_seed, stateless):
+            outputs = run_call(function, Call("f", (), case.kwargs, options=case.options))
+            found = compare(outputs, None, case)
+            kinds[function.__name__, fresh] = found.kind if found else None
+    assert kinds == {("op_seed", False): "seed.ignored", ("op_seed", True): None,
+                     ("ignores_seed", False): "seed.ignored", ("ignores_seed", True): "seed.fixed",
+                     ("stateless", False): None, ("stateless", True): None}
+    with pytest.raises(ValueError, match="fresh_random_state"):
+        run_call(stateless, Call("f", options={"fresh_random_state": "yes"}))
 
 
 def test_indexed_examples_say_which_example_they_are():

@@ -128,7 +128,8 @@ def test_promised_tensors_are_required():
                      CallResult("ok", value=expected, returned_type="EagerTensor")).passed
 
 
-@pytest.mark.parametrize("assignment, function", [("weight_decay", "train_weight_decay")])
+@pytest.mark.parametrize("assignment, function", [
+    ("linear_regression", "train_linear_regression"), ("weight_decay", "train_weight_decay")])
 def test_training_seeds_must_reproduce(assignment, function):
     """The seed decides the start and the order: the same seed twice gives the same w."""
     check = next(c for c in load_spec(assignment).checks if c.function == function)

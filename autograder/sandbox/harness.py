@@ -17,7 +17,9 @@ so no student object is ever trusted or compared as such.
 *Adapters* say how a function is called and what is sent back (with
 ``options["variants"]``, a list of dicts, any adapter sends the list of its
 outputs for the call as given and for one more call per variant, its keyword
-arguments updated with the variant: to check that seeds reproduce):
+arguments updated with the variant: to check that seeds reproduce; with
+``options["fresh_random_state"]`` true, every one of those calls starts from
+the same global random state, as a program run afresh would):
 
 * ``"value"``: ``f(*args, **kwargs)``, its return value;
 * ``"inplace"``: ``{"return": ..., "args": [final value of each argument]}``
@@ -31,6 +33,8 @@ arguments updated with the variant: to check that seeds reproduce):
 from __future__ import annotations
 
 import math
+import random
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -467,7 +471,16 @@ def run_call_typed(function: Callable, call: Call) -> tuple[Any, str]:
     to plain data: "float" for a Python float, "EagerTensor" for a tensor.
     """
     check_call(call)
-    adapter = _ADAPTER_FUNCTIONS[call.adapter]
+    fresh = call.options.get("fresh_random_state", False)
+    if type(fresh) is not bool:
+        raise ValueError(f"options['fresh_random_state'] must be a bool, got {fresh!r}")
+    chosen_adapter = _ADAPTER_FUNCTIONS[call.adapter]
+
+    def adapter(function: Callable, call: Call) -> tuple[Any, str]:
+        if fresh:
+            reset_random_state()
+        return chosen_adapter(function, call)
+
     variants = call.options.get("variants")
     if variants is None:
         return adapter(function, call)
@@ -480,3 +493,24 @@ def run_call_typed(function: Callable, call: Call) -> tuple[Any, str]:
                      call.options, call.timeout)
         outputs.append(adapter(function, again)[0])
     return outputs, returned_type
+
+
+#: The global seed `reset_random_state` sets.
+FRESH_SEED = 0
+
+
+def reset_random_state() -> None:
+    """Puts the global random generators back where a program run afresh finds them.
+
+    The same global seed for Python's `random`, NumPy's legacy generator and, if
+    they are imported, TensorFlow's (which also resets the per-op counters of
+    ops seeded with ``seed=``) and Keras's: so a function that draws from an op
+    seed gives the same values each time, as it would in a new program, while
+    a function that ignores its seed gives the same values for every seed.
+    """
+    random.seed(FRESH_SEED)
+    np.random.seed(FRESH_SEED)
+    if "keras" in sys.modules:
+        sys.modules["keras"].utils.set_random_seed(FRESH_SEED)
+    elif "tensorflow" in sys.modules:
+        sys.modules["tensorflow"].random.set_seed(FRESH_SEED)

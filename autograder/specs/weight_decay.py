@@ -373,10 +373,11 @@ def train_cases() -> list[Case]:
     return [
         Case("lecture's data, lambd = 3, defaults", (X, y, 3.0), public=True, expected=None),
         Case("lecture's data, no weight decay", (X, y, 0.0), expected=None),
-        Case("lecture's data, float64 tf.Tensors, lambd = 10, 60 epochs, seed 1 twice, then 2",
+        Case("lecture's data, float64 tf.Tensors, lambd = 10, 60 epochs, seed 1 twice, then 2, "
+             "each as in a new program",
              (Tensor(X.astype(np.float64)), Tensor(y.astype(np.float64)), 10.0),
              {"num_epochs": 60, "seed": 1}, expected=None,
-             options={"variants": [{}, {"seed": 2}]}),
+             options={"variants": [{}, {"seed": 2}], "fresh_random_state": True}),
     ]
 
 
