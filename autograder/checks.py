@@ -519,7 +519,8 @@ def pair_w_b(*, rtol: float, atol: float, dtype: str = "same") -> Comparison:
         rtol: Relative tolerance of w and b.
         atol: Absolute tolerance of w and b.
         dtype: How w's dtype must agree (see `compare_values`); b may be any
-            number, array of one value or 0-d tensor.
+            single number: a Python or NumPy number, a 0-d array or tensor (not
+            an array of shape (1,), which the docstrings do not promise).
     """
 
     def compare(got: Any, expected: Any, case: Case) -> Mismatch:
@@ -527,7 +528,7 @@ def pair_w_b(*, rtol: float, atol: float, dtype: str = "same") -> Comparison:
         if not isinstance(got, tuple | list) or len(got) != 2:
             return problem("type", path="the result", wanted="a pair (w, b)", got=describe(got))
         b = array_or_none(got[1])
-        if b is None or b.size != 1:
+        if b is None or b.ndim != 0:
             return problem("type", path="b", wanted="a single number", got=describe(got[1]))
         true_b = np.asarray(float(np.ravel(expected[1])[0]))
         return (compare_values(got[0], np.asarray(expected[0]), rtol=rtol, atol=atol, dtype=dtype,

@@ -291,7 +291,9 @@ def test_pair_w_b_compares_the_weights_then_one_number_for_b():
     w = np.array([[2.0], [-1.0]])
     case = Case("c", ())
     assert compare((w.astype("f4"), np.float32(1.0)), (w, 1.0), case) is None
-    assert compare((w, np.array([1.0])), (w, np.array([1.0])), case) is None
+    assert compare((w, np.array(1.0)), (w, np.array([1.0])), case) is None  # 0-d: a number
+    found = compare((w, np.array([1.0])), (w, 1.0), case)  # the docstrings promise one number
+    assert found.kind == "type" and "got float64 array [1.0]" in found.message
     assert compare(w, (w, 1.0), case).kind == "type"
     found = compare((w, np.array([1.0, 2.0])), (w, 1.0), case)
     assert found.kind == "type" and "b should be a single number" in found.message
