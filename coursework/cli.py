@@ -10,6 +10,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -193,9 +194,9 @@ def train(args: argparse.Namespace) -> dict:
         get_multi_worker_strategy,
         get_strategy,
         is_chief,
+        mixed_precision,
         read_cluster_config,
         task_index,
-        use_mixed_precision,
         worker_count,
     )
     from coursework.plotting import plot_history
@@ -217,17 +218,18 @@ def train(args: argparse.Namespace) -> dict:
         data_dir=args.data_dir,
         verbose=0 if args.quiet else "auto",
     )
-    if args.mixed_precision:
-        use_mixed_precision()
-    if read_cluster_config() is not None:
-        strategy = get_multi_worker_strategy()
-    else:
-        strategy = get_strategy(args.replicas)
-    chief = is_chief(strategy)
-    if not chief:
-        config = config.replace(verbose=0)
-    with checkpointing(args.checkpoint_dir):
-        result = lecture.run(args.impl, config, strategy)
+    with contextlib.ExitStack() as stack:
+        if args.mixed_precision:
+            stack.enter_context(mixed_precision())  # until the run ends
+        if read_cluster_config() is not None:
+            strategy = get_multi_worker_strategy()
+        else:
+            strategy = get_strategy(args.replicas)
+        chief = is_chief(strategy)
+        if not chief:
+            config = config.replace(verbose=0)
+        with checkpointing(args.checkpoint_dir):
+            result = lecture.run(args.impl, config, strategy)
     if args.export_weights:
         export_weights(result.model, args.export_weights, task_index())
     report = {

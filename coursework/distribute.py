@@ -25,8 +25,10 @@ that writes metrics, plots and checkpoints. See docs/distributed.md.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 
 import tensorflow as tf
 
@@ -220,12 +222,16 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
     )
 
 
-def use_mixed_precision() -> None:
-    """Computes in float16 on GPUs, keeping float32 variables (Keras's ``mixed_float16``).
+@contextlib.contextmanager
+def mixed_precision() -> Iterator[None]:
+    """Computes in float16 on GPUs inside the block, keeping float32 variables.
 
-    ``compile`` then wraps the optimizer in Keras's `LossScaleOptimizer`, which
-    scales the loss up before the gradients are taken (so small float16
-    gradients do not round to zero) and back down before the update.
+    Inside, Keras's global dtype policy is ``mixed_float16``: ``compile`` wraps
+    the optimizer in Keras's `LossScaleOptimizer`, which scales the loss up
+    before the gradients are taken (so small float16 gradients do not round to
+    zero) and back down before the update. On leaving, the policy that was in
+    force before comes back, so later models in the same process (a notebook,
+    a second run) are not built in float16 by surprise.
 
     Raises:
         ValueError: On a machine without GPUs, where float16 is slower, not faster.
@@ -236,4 +242,9 @@ def use_mixed_precision() -> None:
         )
     import keras
 
+    previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)

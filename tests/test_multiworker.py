@@ -143,21 +143,23 @@ def test_replicas_picks_the_first_gpus(four_fake_gpus):
 
 
 def test_mixed_precision_needs_a_gpu():
-    with pytest.raises(ValueError, match="needs a GPU"):
-        distribute.use_mixed_precision()
+    with pytest.raises(ValueError, match="needs a GPU"), distribute.mixed_precision():
+        pass
+    assert keras.mixed_precision.global_policy().name == "float32"
 
 
 def test_mixed_precision_on_gpus_computes_in_float16_with_loss_scaling(four_fake_gpus):
-    try:
-        distribute.use_mixed_precision()
+    with distribute.mixed_precision():
         assert keras.mixed_precision.global_policy().name == "mixed_float16"
         model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
         model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
         assert model.layers[0].compute_dtype == "float16"
         assert model.layers[0].kernel.dtype == "float32"
         assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
+    assert keras.mixed_precision.global_policy().name == "float32", "the policy is restored"
+    with pytest.raises(RuntimeError), distribute.mixed_precision():
+        raise RuntimeError("a failed run")
+    assert keras.mixed_precision.global_policy().name == "float32", "restored after an error"
 
 
 # ---------------------------------------------------------------------------
