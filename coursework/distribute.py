@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from collections.abc import Iterator
 
@@ -120,8 +121,26 @@ def get_strategy(replicas: int | None = None) -> tf.distribute.MirroredStrategy:
     """
     devices = tuple(replica_devices(replicas))
     if devices not in _STRATEGIES:
-        _STRATEGIES[devices] = tf.distribute.MirroredStrategy(devices=list(devices))
+        with _info_lines_hidden():
+            _STRATEGIES[devices] = tf.distribute.MirroredStrategy(devices=list(devices))
     return _STRATEGIES[devices]
+
+
+@contextlib.contextmanager
+def _info_lines_hidden() -> Iterator[None]:
+    """Hides TensorFlow's INFO log lines ("Using MirroredStrategy with devices ...").
+
+    Where the root logger shows INFO (a notebook kernel, ``logging.basicConfig``)
+    such a line would open every lecture's output; the lecture notebooks print
+    the replica count instead. Warnings and errors still show.
+    """
+    logger = tf.get_logger()
+    previous = logger.level
+    logger.setLevel(max(previous, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
 
 
 def cluster_config(workers: list[str], task_index: int) -> dict:
@@ -200,7 +219,8 @@ def get_multi_worker_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
             "or --workers N to start N local workers."
         )
     if not _MULTI_WORKER:
-        _MULTI_WORKER.append(tf.distribute.MultiWorkerMirroredStrategy())
+        with _info_lines_hidden():
+            _MULTI_WORKER.append(tf.distribute.MultiWorkerMirroredStrategy())
     return _MULTI_WORKER[0]
 
 

@@ -5,6 +5,7 @@ TensorFlow), so they are marked slow. The rest run in this process.
 """
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -424,3 +425,14 @@ def test_a_killed_worker_is_restarted_and_the_run_ends_as_if_uninterrupted(tmp_p
             np.testing.assert_array_equal(got, want)
     history = json.loads((tmp_path / "m.json").read_text())["history"]
     assert [record["epoch"] for record in history] == [1, 2, 3, 4]
+
+
+def test_creating_a_strategy_logs_no_info_line(caplog):
+    """A notebook kernel shows INFO records: "Using MirroredStrategy with devices" is hidden."""
+    logger = tf.get_logger()
+    before = logger.level
+    with caplog.at_level(logging.INFO), distribute._info_lines_hidden():
+        logger.info("Using MirroredStrategy with devices ...")
+        logger.warning("a warning still shows")
+    assert [record.levelname for record in caplog.records] == ["WARNING"]
+    assert logger.level == before

@@ -213,6 +213,7 @@ config = DEFAULTS.replace(
     verbose=0,
 )
 strategy = get_strategy()
+print(f"Training on {{strategy.num_replicas_in_sync}} replica(s).")
 results = {{}}
 for impl in IMPLEMENTATIONS:
     results[impl] = run(impl, config, strategy)
