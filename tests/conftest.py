@@ -71,6 +71,26 @@ def copy_class(source: Path, destination: Path) -> Path:
     return destination
 
 
+@pytest.fixture(scope="session")
+def example_classes(tmp_path_factory):
+    """`example_classes(NAME)`: NAME's example class graded with the CLI, once per session.
+
+    Returns:
+        A function of the assignment's name giving its `example_classes.GradedClass`.
+    """
+    from example_classes import grade_example_class
+
+    graded = {}
+
+    def graded_class(assignment):
+        if assignment not in graded:
+            graded[assignment] = grade_example_class(
+                assignment, tmp_path_factory.mktemp(f"class_{assignment}"))
+        return graded[assignment]
+
+    return graded_class
+
+
 # ---------------------------------------------------------------------------
 # The fast tier: `python -m pytest -m "not slow"` (about a minute on an idle
 # 2-core machine); `python -m pytest` (CI, .ci/run) still runs everything.
@@ -87,7 +107,7 @@ SLOW_MODULES = {
     "test_coursework_cli", "test_docs_commands", "test_lecture_weight_decay",
     "test_lecture_optimization", "test_lecture_polynomial_regression",
 }
-SLOW_FIXTURES = {"graded", "softmax_graded", "mlp_graded", "sandbox", "kit"}
+SLOW_FIXTURES = {"example_classes", "graded", "softmax_graded", "mlp_graded", "sandbox", "kit"}
 """Fixtures that grade an example class or start a sandbox."""
 SLOW_TESTS = {
     # `autograder check` / `grade` from the command line: each starts a sandbox.

@@ -6,13 +6,12 @@ per classic mistake and a hostile one; it is graded once with the CLI, with the
 reference solution and the released stub among it.
 """
 
-import csv
 import importlib.util
-import shutil
 
 import numpy as np
 import pytest
 from conftest import REPO
+from example_classes import timeout
 
 from autograder.checks import NO_EXPECTED
 from autograder.cli import main
@@ -21,7 +20,6 @@ from autograder.specs import cnn as cnn_spec
 from autograder.specs import load_spec
 
 SUBMISSIONS = REPO / "examples" / "cnn" / "submissions"
-TIMEOUT = "60"  # build_lenet trains for a few seconds; a busy machine may take several times that
 
 # What each student must score out of 10, and why. A function earns its points in
 # proportion to the cases passed (corr2d 6 cases, conv_output_shape 11, pool2d 8,
@@ -54,24 +52,13 @@ STUDENTS_WITH_MISTAKES = ("bob", "carol", "dave", "erin", "frank", "grace")
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cnn")
-    submissions = root / "submissions"
-    shutil.copytree(SUBMISSIONS, submissions)
-    shutil.copy(REPO / "solutions" / "cnn.py", submissions / "reference.py")
-    shutil.copy(REPO / "assignments" / "cnn.py", submissions / "stub.py")
-    out = root / "out"
-    status = main(["grade", str(submissions), "--assignment", "cnn", "--out", str(out),
-                   "--jobs", "2", "--timeout", TIMEOUT])
-    return status, out
+def graded(example_classes):
+    return example_classes("cnn")
 
 
 def test_the_class_gets_the_expected_scores(graded):
-    status, out = graded
-    assert status == 0
-    with (out / "grades.csv").open() as handle:
-        scores = {row["student"]: float(row["score"]) for row in csv.DictReader(handle)}
-    assert scores == pytest.approx(SCORES, abs=0.011)
+    assert graded.status == 0
+    assert graded.scores() == pytest.approx(SCORES, abs=0.011)
 
 
 @pytest.mark.parametrize("student, hint", [
@@ -84,13 +71,11 @@ def test_the_class_gets_the_expected_scores(graded):
     ("stub", "raise NotImplementedError"),
 ])
 def test_feedback_names_the_mistake(graded, student, hint):
-    _, out = graded
-    assert hint in (out / student / "feedback.md").read_text()
+    assert hint in graded.feedback(student)
 
 
 def test_the_hostile_student_gets_nothing_and_breaks_nothing(graded):
-    _, out = graded
-    feedback = (out / "mallory" / "feedback.md").read_text()
+    feedback = graded.feedback("mallory")
     assert "Score: 0 / 10" in feedback
     assert "keras.Model" in feedback  # the made-up summary is refused
 
@@ -130,7 +115,7 @@ def test_the_correct_student_passes_every_case_in_process():
 
 
 def test_public_checks_pass_on_the_reference(capsys):
-    status = main(["check", str(REPO / "solutions" / "cnn.py"), "--timeout", TIMEOUT])
+    status = main(["check", str(REPO / "solutions" / "cnn.py"), "--timeout", timeout("cnn")])
     report = capsys.readouterr().out
     assert status == 0, report
     assert "6 of 6 functions pass" in report

@@ -4,9 +4,7 @@ Besides the committed example students, the fixture adds those git cannot
 store: a hard link to the reference solution, a FIFO and a link to /dev/zero.
 """
 
-import contextlib
 import csv
-import io
 import json
 import os
 import shutil
@@ -18,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, copy_class
+from example_classes import build_example_class, timeout
 
 from autograder.cli import main
 from autograder.escape import csv_unescape
@@ -77,31 +76,12 @@ REFUSED = {"mallory": "symlink", "oscar": "symlink", "peggy": "hard_link",
 EXPECTED_SCORES["carol"] = 1 + 1 + 0.25 + 0.8 + 0 + 3
 
 
-def build_class(root):
-    """The example class plus the reference, the stub and the students git cannot store."""
-    submissions = copy_class(EXAMPLES, root / "submissions")
-    shutil.copy(REPO / "solutions" / "linear_regression.py", submissions / "reference.py")
-    shutil.copy(REPO / "assignments" / "linear_regression.py", submissions / "stub.py")
-    outside = shutil.copy(REPO / "solutions" / "linear_regression.py", root / "solution_copy.py")
-    os.link(outside, submissions / "peggy.py")
-    os.mkfifo(submissions / "trent.py")
-    (submissions / "zoe.py").symlink_to("/dev/zero")
-    shutil.copy(EXAMPLES / "dave.py", submissions / "\x1b[31mred\x07.py")
-    return submissions
-
-
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """The example class, graded once; what it printed is kept in terminal.txt beside it."""
-    root = tmp_path_factory.mktemp("class")
-    submissions = build_class(root)
-    out = root / "out"
-    terminal = io.StringIO()
-    with contextlib.redirect_stdout(terminal), contextlib.redirect_stderr(terminal):
-        status = main(["grade", str(submissions), "--assignment", "linear_regression",
-                       "--out", str(out), "--jobs", "2", "--timeout", "5"])
-    (root / "terminal.txt").write_text(terminal.getvalue(), errors="surrogateescape")
-    return status, out
+def graded(example_classes):
+    """The example class (with the students git cannot store: example_classes.py), graded
+    once per session; what it printed is kept in terminal.txt beside it."""
+    graded_class = example_classes("linear_regression")
+    return graded_class.status, graded_class.out
 
 
 def read_grades(out):
@@ -438,11 +418,11 @@ def test_a_killed_run_grades_only_the_rest_and_ends_with_the_same_gradebook(grad
     the final grades.csv is byte for byte that of the fixture's uninterrupted
     ``--jobs 2`` run, so this also shows that the number of jobs changes nothing.
     """
-    submissions = build_class(tmp_path)
+    submissions = build_example_class("linear_regression", tmp_path)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "autograder", "grade", str(submissions),
                "--assignment", "linear_regression", "--out", str(out),
-               "--jobs", "1", "--timeout", "5"]
+               "--jobs", "1", "--timeout", timeout("linear_regression")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
     log = tmp_path / "first.log"

@@ -6,9 +6,7 @@ end exercise the comparisons, hints and the ``Case.raises`` / ``Hint.on_error``
 extensions on plain data, without running any code in the sandbox.
 """
 
-import csv
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -22,8 +20,6 @@ from autograder.sandbox import CallResult
 from autograder.specs import load_spec
 from autograder.specs import mlp as mlp_spec
 from autograder.specs import softmax_regression as softmax_spec
-
-EXAMPLES = REPO / "examples"
 
 # What each student must score out of 10, and why. A function earns its points
 # in proportion to the cases passed, rounded to 2 decimals.
@@ -84,82 +80,55 @@ MLP_SCORES = {
 }
 
 
-def grade_examples(tmp_path_factory, assignment: str):
-    """Grades the example class of `assignment` plus the reference and the stub, once."""
-    root = tmp_path_factory.mktemp(assignment)
-    submissions = root / "submissions"
-    shutil.copytree(EXAMPLES / assignment / "submissions", submissions)
-    shutil.copy(REPO / "solutions" / f"{assignment}.py", submissions / "reference.py")
-    shutil.copy(REPO / "assignments" / f"{assignment}.py", submissions / "stub.py")
-    out = root / "out"
-    status = main(["grade", str(submissions), "--assignment", assignment,
-                   "--out", str(out), "--jobs", "2", "--timeout", "10"])
-    return status, out
+@pytest.fixture(scope="module")
+def softmax_graded(example_classes):
+    return example_classes("softmax_regression")
 
 
 @pytest.fixture(scope="module")
-def softmax_graded(tmp_path_factory):
-    return grade_examples(tmp_path_factory, "softmax_regression")
-
-
-@pytest.fixture(scope="module")
-def mlp_graded(tmp_path_factory):
-    return grade_examples(tmp_path_factory, "mlp")
-
-
-def read_scores(out):
-    with (out / "grades.csv").open() as handle:
-        return {row["student"]: float(row["score"]) for row in csv.DictReader(handle)}
-
-
-def feedback(out, student: str) -> str:
-    return (out / student / "feedback.md").read_text()
+def mlp_graded(example_classes):
+    return example_classes("mlp")
 
 
 # ---------------------------------------------------------------------------
 # The example classes, graded with the CLI.
 # ---------------------------------------------------------------------------
 def test_softmax_class_gets_the_expected_scores(softmax_graded):
-    status, out = softmax_graded
-    assert status == 0
-    assert read_scores(out) == pytest.approx(SOFTMAX_SCORES)
+    assert softmax_graded.status == 0
+    assert softmax_graded.scores() == pytest.approx(SOFTMAX_SCORES)
 
 
 def test_mlp_class_gets_the_expected_scores(mlp_graded):
-    status, out = mlp_graded
-    assert status == 0
-    assert read_scores(out) == pytest.approx(MLP_SCORES)
+    assert mlp_graded.status == 0
+    assert mlp_graded.scores() == pytest.approx(MLP_SCORES)
 
 
 def test_softmax_results_have_one_test_per_function(softmax_graded):
-    _, out = softmax_graded
-    results = json.loads((out / "reference" / "results.json").read_text())
+    results = json.loads((softmax_graded.folder("reference") / "results.json").read_text())
     assert [test["name"].split()[0] for test in results["tests"]] == [
         "softmax", "cross_entropy", "accuracy", "softmax_regression", "build_softmax_model"]
     assert results["score"] == results["max_score"] == 10
 
 
 def test_softmax_mistakes_come_with_hints(softmax_graded):
-    _, out = softmax_graded
-    bob = feedback(out, "bob")
+    bob = softmax_graded.feedback("bob")
     assert "Subtract each row's maximum" in bob
     assert "You averaged the losses" in bob
-    carol = feedback(out, "carol")
+    carol = softmax_graded.feedback("carol")
     assert "number of correct predictions" in carol
     assert "Add keras.layers.Flatten()" in carol
-    assert "raise NotImplementedError" in feedback(out, "stub")
+    assert "raise NotImplementedError" in softmax_graded.feedback("stub")
 
 
 def test_mlp_mistakes_come_with_hints(mlp_graded):
-    _, out = mlp_graded
-    bob = feedback(out, "bob")
+    bob = mlp_graded.feedback("bob")
     assert "Divide the kept elements by 1 - rate" in bob
     assert "leave out the softmax" in bob
-    carol = feedback(out, "carol")
+    carol = mlp_graded.feedback("carol")
     assert "not their absolute value" in carol
     assert "raise ValueError when it is not in [0, 1]" in carol
     assert "Add keras.layers.Dropout(dropout)" in carol
-    assert "raise NotImplementedError" in feedback(out, "stub")
+    assert "raise NotImplementedError" in mlp_graded.feedback("stub")
 
 
 @pytest.mark.slow

@@ -6,20 +6,14 @@ erin), one who never rejects bad input and diverges (frank) and a hostile one
 (dave); the reference and the released stub are graded with them.
 """
 
-import csv
 import math
-import shutil
 
 import numpy as np
 import pytest
-from conftest import REPO
 
 from autograder.checks import NO_EXPECTED
-from autograder.cli import main
 from autograder.specs import weight_decay as spec
 from solutions import weight_decay as sol
-
-EXAMPLES = REPO / "examples" / "weight_decay" / "submissions"
 
 # What each student must score out of 10. A function earns its points in
 # proportion to the cases passed (polynomial_features 6 cases, l2_penalty 4,
@@ -66,51 +60,30 @@ HINTS = {
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """The class, the reference and the stub graded once with the CLI."""
-    root = tmp_path_factory.mktemp("weight_decay")
-    submissions = root / "submissions"
-    shutil.copytree(EXAMPLES, submissions)
-    shutil.copy(REPO / "solutions" / "weight_decay.py", submissions / "reference.py")
-    shutil.copy(REPO / "assignments" / "weight_decay.py", submissions / "stub.py")
-    out = root / "out"
-    # the spec gives train_weight_decay its own, longer time limit
-    status = main(["grade", str(submissions), "--assignment", "weight_decay",
-                   "--out", str(out), "--jobs", "2", "--timeout", "30"])
-    return status, out
-
-
-def feedback(out, student):
-    return (out / student / "feedback.md").read_text()
+def graded(example_classes):
+    return example_classes("weight_decay")
 
 
 def test_class_gets_the_expected_scores(graded):
-    status, out = graded
-    assert status == 0
-    with (out / "grades.csv").open() as handle:
-        scores = {row["student"]: float(row["score"]) for row in csv.DictReader(handle)}
-    assert scores == pytest.approx(SCORES, abs=0.011)
+    assert graded.status == 0
+    assert graded.scores() == pytest.approx(SCORES, abs=0.011)
 
 
 @pytest.mark.parametrize("student", sorted(HINTS))
 def test_mistakes_come_with_their_hints(graded, student):
-    text = feedback(graded[1], student)
+    text = graded.feedback(student)
     for hint in HINTS[student]:
         assert hint in text, (student, hint)
 
 
 def test_every_hint_is_shown_to_some_student(graded):
-    _, out = graded
-    shown = "".join(feedback(out, student) for student in SCORES)
-    for check in spec.SPEC.checks:
-        for hint in check.hints:
-            assert hint.message in shown, (check.function, hint.message)
+    assert graded.hints_not_in_feedback() == []
 
 
 def test_hostile_student_is_contained(graded):
-    text = feedback(graded[1], "dave")
+    text = graded.feedback("dave")
     assert "train_weight_decay" in text and "PASS" not in text
-    assert "raise NotImplementedError" in feedback(graded[1], "stub")
+    assert "raise NotImplementedError" in graded.feedback("stub")
 
 
 # ---------------------------------------------------------------------------
