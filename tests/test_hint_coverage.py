@@ -1,18 +1,17 @@
 """Every hint of every spec is earned: at least one example student triggers it.
 
-Each assignment's example class (examples/NAME/submissions) is graded in the
-sandbox with all cases; every hint shown on any case of any student counts.
-A hint no student triggers, or a hint whose own code fails (a grader error),
-fails the test: a broken hint must never be silent.
+Each assignment's example class is graded with all cases, once per session
+(the `example_classes` fixture, shared with the assignment's own tests); every
+hint shown on any case of any example student counts, the reference and the
+stub's not. A hint no student triggers, or a hint whose own code fails (a
+grader error), fails the test: a broken hint must never be silent.
 """
 
 import pytest
 from conftest import REPO
+from example_classes import ADDED
 
-from autograder.grade_command import open_sandbox
-from autograder.grading import grade_class
 from autograder.specs import load_spec, spec_names
-from autograder.submissions import find_submissions
 
 ASSIGNMENTS = [name for name in spec_names() if (REPO / "examples" / name / "submissions").is_dir()]
 
@@ -23,19 +22,18 @@ def all_hints(spec):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_every_hint_is_triggered_by_an_example_student(assignment):
+def test_every_hint_is_triggered_by_an_example_student(assignment, example_classes):
     spec = load_spec(assignment)
-    submissions = find_submissions(REPO / "examples" / assignment / "submissions", assignment)
-    with open_sandbox(spec, timeout=30) as sandbox:
-        grades = grade_class(submissions, spec, sandbox, jobs=2)
+    graded = example_classes(assignment)
+    assert graded.status == 0
     fired, errors = set(), []
-    for grade in grades:
-        for function in grade.functions:
-            for outcome in function.outcomes:
-                if outcome.hint:
-                    fired.add((function.function, outcome.hint))
-                if outcome.grader_error:
-                    errors.append(f"{grade.student}: {outcome.grader_error}")
+    for student, grade in graded.grades().items():
+        for function in grade["functions"]:
+            for outcome in function["outcomes"]:
+                if outcome["hint"] and student not in ADDED:
+                    fired.add((function["function"], outcome["hint"]))
+                if outcome["grader_error"]:
+                    errors.append(f"{student}: {outcome['grader_error']}")
     assert not errors, errors
     missing = sorted(all_hints(spec) - fired)
     assert not missing, "hints no example student triggers:\n" + "\n".join(
