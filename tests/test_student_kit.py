@@ -7,6 +7,7 @@ only, on the reference solution (passes every public check) and the stub
 (fails them).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -149,8 +150,6 @@ def test_kit_specs_hold_exactly_the_public_cases(kit):
     finally:
         (kit / "list_cases.py").unlink()
     assert completed.returncode == 0, completed.stderr[-3000:]
-    import json
-
     in_kit = json.loads(completed.stdout.strip().splitlines()[-1])
     assert sorted(in_kit) == spec_names()
     for name in spec_names():
@@ -159,21 +158,40 @@ def test_kit_specs_hold_exactly_the_public_cases(kit):
             assert in_kit[name][check.function] == public
 
 
+CHECK_ALL = (
+    "import contextlib, io, json, sys\n"
+    "from autograder.cli import main\n"
+    "reports = []\n"
+    "for path in sys.argv[1:]:\n"
+    "    output = io.StringIO()\n"
+    "    with contextlib.redirect_stdout(output):\n"
+    "        status = main(['check', path])\n"
+    "    reports.append({'path': path, 'status': status, 'stdout': output.getvalue()})\n"
+    "print(json.dumps(reports))\n"
+)
+"""``autograder check FILE`` on each file named, one after the other in one process (one
+TensorFlow start-up instead of one per file); prints each exit status and report as JSON."""
+
+
 @pytest.mark.slow
 def test_check_in_the_kit_passes_the_reference_and_fails_the_stub(kit, tmp_path):
+    (tmp_path / "reference").mkdir()
+    files = []
     for name in spec_names():
         reference = tmp_path / "reference" / f"{name}.py"
-        reference.parent.mkdir(exist_ok=True)
         reference.write_text((layout.solutions_dir() / f"{name}.py").read_text())
-        passed = run_in_kit(kit, "autograder", "check", str(reference), cwd=tmp_path)
-        assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr[-3000:]
+        files += [reference, kit / "assignments" / f"{name}.py"]
+    (tmp_path / "check_all.py").write_text(CHECK_ALL)
+    completed = run_in_kit(kit, "check_all", *map(str, files), cwd=tmp_path)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    reports = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert [report["path"] for report in reports] == [str(path) for path in files]
+    for name, passed, failed in zip(spec_names(), reports[::2], reports[1::2], strict=True):
         functions = len(load_spec(name).checks)
-        assert f"{functions} of {functions} functions pass" in passed.stdout
-
-        stub = kit / "assignments" / f"{name}.py"
-        failed = run_in_kit(kit, "autograder", "check", str(stub), cwd=tmp_path)
-        assert failed.returncode == 1, failed.stdout[-3000:] + failed.stderr[-3000:]
-        assert f"0 of {functions} functions pass" in failed.stdout
+        assert passed["status"] == 0, passed["stdout"][-3000:]
+        assert f"{functions} of {functions} functions pass" in passed["stdout"]
+        assert failed["status"] == 1, failed["stdout"][-3000:]
+        assert f"0 of {functions} functions pass" in failed["stdout"]
 
 
 def test_kit_start_works_and_instructor_commands_say_what_they_need(kit, tmp_path):
