@@ -188,15 +188,16 @@ def read_file(folder: Path | int, filename: str, max_bytes: int) -> bytes:
         os.close(descriptor)
 
 
-def parse_npy(record: memoryview) -> np.ndarray:
-    """Builds an array from one ``.npy`` record, checking it first.
 
-    Only plain dtypes (`PLAIN_DTYPE_KINDS`, no fields, no objects) are accepted,
-    and the record's length must match its header exactly, so a forged header
-    can neither smuggle a pickle nor make the reader allocate a huge array.
+def _npy_header(record: bytes) -> tuple[tuple, bool, np.dtype, int, int]:
+    """Parses the ``.npy`` header at the start of `record` without unpickling anything.
+
+    Returns:
+        ``(shape, fortran_order, dtype, element_count, data_offset)``.
 
     Raises:
-        TransportError: If the record is malformed.
+        TransportError: If the header is malformed, of an unknown version, or
+            describes an array `_check_header` refuses.
     """
     stream = io.BytesIO(record)
     try:
@@ -210,9 +211,20 @@ def parse_npy(record: memoryview) -> np.ndarray:
     except TransportError:
         raise
     except Exception as error:
-        raise TransportError(f"malformed .npy header: {error}") from None
-    count = _check_header(shape, dtype)
-    start = stream.tell()
+        raise TransportError(f"malformed .npy header: {str(error)[:200]}") from None
+    return shape, fortran, dtype, _check_header(shape, dtype), stream.tell()
+
+def parse_npy(record: memoryview) -> np.ndarray:
+    """Builds an array from one ``.npy`` record, checking it first.
+
+    Only plain dtypes (`PLAIN_DTYPE_KINDS`, no fields, no objects) are accepted,
+    and the record's length must match its header exactly, so a forged header
+    can neither smuggle a pickle nor make the reader allocate a huge array.
+
+    Raises:
+        TransportError: If the record is malformed.
+    """
+    shape, fortran, dtype, count, start = _npy_header(record)
     if start + count * dtype.itemsize != len(record):
         raise TransportError("array data does not match its header")
     flat = np.frombuffer(record, dtype=dtype, count=count, offset=start)
@@ -309,21 +321,7 @@ def _read_npy(descriptor: int, span: list[int], limit: int, filename: str) -> np
     """Reads the ``.npy`` record at `span` = [offset, length]: header first, then data."""
     offset, length = span
     head = _read_exactly(descriptor, offset, min(length, NPY_HEADER_LIMIT), filename)
-    stream = io.BytesIO(head)
-    try:
-        version = npy_format.read_magic(stream)
-        if version == (1, 0):
-            shape, fortran, dtype = npy_format.read_array_header_1_0(stream)
-        elif version in ((2, 0), (3, 0)):
-            shape, fortran, dtype = npy_format.read_array_header_2_0(stream)
-        else:
-            raise TransportError(f"unsupported .npy version {version}")
-    except TransportError:
-        raise
-    except Exception as error:
-        raise TransportError(f"malformed .npy header: {str(error)[:200]}") from None
-    count = _check_header(shape, dtype)
-    start = stream.tell()
+    shape, fortran, dtype, count, start = _npy_header(head)
     if start + count * dtype.itemsize != length or length > limit:
         raise TransportError("array data does not match its header")
     array = np.empty(count, dtype=dtype)
