@@ -67,19 +67,18 @@ class Problem:
         kind: A dotted name saying what kind of problem it is ("shape",
             "dtype", "values", "layers.missing.Flatten", "dropout.not_rescaled");
             hints select problems by kind, never by their wording.
-        facts: The facts the sentence is made of (plain values).
-        text: The sentence itself, for problems a spec words on its own;
-            built-in kinds are worded by `autograder.feedback`.
+        facts: The facts the sentence is made of (plain values: numbers,
+            shapes, names). The sentence itself is `autograder.feedback`'s
+            (``PROBLEM_SENTENCES``): no spec words its own.
     """
 
     kind: str
     facts: dict = dataclasses.field(default_factory=dict)
-    text: str | None = None
 
     @property
     def message(self) -> str:
         """The sentence a student reads."""
-        return feedback.problem_sentence(self.kind, self.facts, self.text)
+        return feedback.problem_sentence(self.kind, self.facts)
 
     def is_a(self, kind: str) -> bool:
         """Whether this problem is of `kind` or of a narrower kind ("layers" covers "layers.x")."""
@@ -89,9 +88,17 @@ class Problem:
         return self.message
 
 
-def problem(kind: str, text: str | None = None, **facts: Any) -> Problem:
-    """A `Problem` of `kind`: built-in kinds take facts, a spec's own kinds a `text`."""
-    return Problem(kind, facts, text)
+def problem(kind: str, **facts: Any) -> Problem:
+    """A `Problem` of `kind` with its `facts`, worded by ``feedback.PROBLEM_SENTENCES[kind]``.
+
+    Raises:
+        feedback.UnknownProblem: If `kind` has no sentence there, or its
+            sentence needs a fact not given (a bug in the spec, caught here,
+            where the problem is made, rather than when a student reads it).
+    """
+    found = Problem(kind, facts)
+    feedback.problem_sentence(kind, facts)
+    return found
 
 
 Mismatch = Problem | None
@@ -257,11 +264,18 @@ class FunctionCheck:
                     {**self.options, **case.options}, self.timeout)
 
     def compare_output(self, got: Any, expected: Any, case: Case) -> Mismatch:
-        """`compare`, with a plain string from an old-style comparison made a `Problem`."""
+        """`compare`, checked to return a `Problem` or None.
+
+        Raises:
+            feedback.UnknownProblem: If the comparison returned anything else (a
+                sentence of its own, say): problems are worded in `autograder.feedback`.
+        """
         found = self.compare(got, expected, case)
         if found is None or isinstance(found, Problem):
             return found
-        return Problem("other", {}, str(found))
+        raise feedback.UnknownProblem(
+            f"{self.function}: the comparison must return a Problem (made with "
+            f"problem(kind, **facts)) or None, got {type(found).__name__}")
 
     def hint_for(
         self, case: Case, got: Any, expected: Any, found: Problem | None = None,

@@ -104,11 +104,86 @@ def _values_sentence(facts: dict) -> str:
     ) if "differ" in facts else f"{facts['path']} should be {facts['expected']}, got {facts['got']}"
 
 
+def _type_sentence(facts: dict) -> str:
+    if "function" in facts:  # what a function returned, rather than a part of it
+        return f"{facts['function']} should return {facts['wanted']}, got {facts['got']}"
+    return f"{facts['path']} should be {facts['wanted']}, got {facts['got']}"
+
+
+def _layer_listing(layers: list) -> str:
+    """A model's layers as ``Dense(10, relu), Flatten``: `layers` holds (kind, settings) pairs."""
+    parts = [f"{kind}({', '.join(map(str, settings))})" if settings else kind
+             for kind, settings in layers]
+    return ", ".join(parts) or "none"
+
+
+def _alternatives(names: list) -> str:
+    """"A, B or C"."""
+    names = [str(name) for name in names]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _layer_count_sentence(facts: dict) -> str:
+    count, layer = facts["count"], facts["layer"]
+    return (f"the model has {count} {layer} layer{'' if count == 1 else 's'}, expected "
+            f"{facts['expected']} (its layers: {_layer_listing(facts['layers'])})")
+
+
+def _layer_setting_sentence(facts: dict) -> str:
+    several = facts["several"]
+    return (f"the {facts['layer']} layer{'s have' if several else ' has'} {facts['setting']} "
+            f"{facts['got']!r}, expected {facts['expected']!r}")
+
+
+def recipe_phrase(recipe: dict) -> str:
+    """A brief training in words ("2 epochs of Adam on MeanSquaredError, batches of 32")."""
+    epochs = f"{recipe['epochs']} epoch" + ("" if recipe["epochs"] == 1 else "s")
+    return (f"{epochs} of {recipe['optimizer']} on {recipe['loss']}, "
+            f"batches of {recipe['batch_size']}")
+
+
+def _training_sentence(facts: dict) -> str:
+    if "error_type" in facts:
+        return (f"training the model ({recipe_phrase(facts['recipe'])}) raised "
+                f"{facts['error_type']}: {facts['error']}")
+    if "got" in facts:
+        return (f"after training, the predictions have shape {facts['got']}, "
+                f"expected {facts['expected']}")
+    return "after training, the model's outputs contain inf or nan"
+
+
+def _metric_sentence(facts: dict) -> str:
+    recipe, value, target = recipe_phrase(facts["recipe"]), facts["value"], facts["target"]
+    if facts["metric"] == "accuracy":
+        return (f"after a brief training ({recipe}) on an easy data set the model reaches an "
+                f"accuracy of {value:.2f} on held-out inputs; a correct model reaches at least "
+                f"{target:g}")
+    return (f"after a brief training ({recipe}) the model's mean squared error on held-out "
+            f"inputs is {value:.3g}; a correct model reaches at most {target:g}")
+
+
+def _zeroed_sentence(facts: dict) -> str:
+    rate = facts["rate"]
+    return (f"{facts['fraction']:.3f} of the elements were zeroed with rate {rate:g}; expected "
+            f"{rate:g} ± {facts['tolerance']:.3f}")
+
+
+TRAINING_MEASURES = {"norm": "the L2 norm of w", "test_loss": "the test loss"}
+"""What `_bounds_sentence` names, by its ``measure`` fact."""
+
+
+def _bounds_sentence(facts: dict) -> str:
+    low, high = facts["low"], facts["high"]
+    wanted = f"above {low:g}" if high == np.inf else f"below {high:g}"
+    return (f"with lambd = {facts['lambd']:g} {TRAINING_MEASURES[facts['measure']]} is "
+            f"{facts['value']:.3g}; expected it {wanted}")
+
+
 PROBLEM_SENTENCES = {
     "unsupported": "{path} is {got}, not a number, array or tensor",
     "not_none": "{path} should be None, got {got}",
     "none": "{path} is None; did you forget a return statement?",
-    "type": "{path} should be {wanted}, got {got}",
+    "type": _type_sentence,
     "keys": "{path} has keys {got}, expected {expected}",
     "length": "{path} has {got} items, expected {expected}",
     "empty": "{path} is empty (shape {got}), expected shape {expected}",
@@ -138,19 +213,91 @@ PROBLEM_SENTENCES = {
                         "b = {b}); expected within {tol}",
     "train.inaccurate": "the learned parameters are {error} away from the true ones (w = {w}, "
                         "b = {b}); expected within {tol}",
+    # Keras models (autograder.models and the specs' own model checks).
+    "model.not_a_model": "expected a keras.Model, got {got}",
+    "model.compiled": "the model is already compiled; return it uncompiled, the training code "
+                      "chooses the optimizer and loss",
+    "layers.missing": _layer_count_sentence,  # layers.missing.<Kind>, with layer=<Kind>
+    "layers.extra": _layer_count_sentence,  # layers.extra.<Kind>
+    "layers.order": lambda facts: (
+        f"the model's layers come in the order {_layer_listing(facts['layers'])}; expected "
+        f"{', '.join(facts['expected'])}"),
+    "layers.recurrent": lambda facts: (
+        f"the model's layers are {', '.join(facts['layers'])}; expected Embedding, one "
+        f"recurrent layer ({_alternatives(facts['recurrent'])}), Dense"),
+    "layers.config": _layer_setting_sentence,  # layers.config.<setting>
+    "model.logits": "the last layer has activation {activation!r}; the model must output logits "
+                    "(no activation)",
+    "model.output_shape": lambda facts: (
+        f"on a batch of {facts['batch']} inputs of shape {tuple(facts['input_shape'])} the model "
+        f"outputs shape {facts['got']}, expected {facts['expected']}"),
+    "model.params": "the model has {got:,} parameters, expected {expected:,}",
+    "model.training": _training_sentence,
+    "model.metric": _metric_sentence,
+    "model.masking": "the same texts padded at the start instead of the end get other logits: "
+                     "the recurrent layer reads the padding",
+    # Specs' own property checks.
+    "dropout.rate_0": "with rate 0 the result must equal X",
+    "dropout.rate_1": "with rate 1 every element must be zeroed",
+    "dropout.not_rescaled": "the kept elements equal X (not rescaled); they should be "
+                            "X / (1 - rate)",
+    "dropout.multiplied": "the kept elements are X * (1 - rate); they should be X / (1 - rate)",
+    "dropout.values": "the kept (non-zero) elements should equal X / (1 - rate)",
+    "dropout.shared_mask": "the same elements are zeroed all along axis {axis}: draw the mask for "
+                           "every element, in the shape of X",
+    "dropout.fraction": _zeroed_sentence,
+    "dropout.swapped": lambda facts: _zeroed_sentence(facts) + " (you keep with probability rate)",
+    "clipping.mutated": "the list of gradients passed in was changed; return a new list and leave "
+                        "the input as it was",
+    "cross_validate.not_float": "{path} should be a Python float, got {got}",
+    "training.diverged": lambda facts: (
+        f"training diverged: w reached {describe(facts['magnitude'])} in magnitude"),
+    "training.not_decayed": _bounds_sentence,
+    "training.small_start": _bounds_sentence,
+    "training.test_loss": _bounds_sentence,
 }
+"""The sentence of each problem kind: a `str.format` template or a function of the facts.
+
+A kind ``a.b.c`` without an entry of its own takes its family's (``a.b``,
+then ``a``): ``layers.missing.Flatten`` is worded by ``layers.missing``, with
+the layer's kind among the facts.
+"""
 
 
-def problem_sentence(kind: str, facts: dict, text: str | None = None) -> str:
-    """The sentence for a problem: the spec's own `text`, else the built-in wording of `kind`."""
-    if text is not None:
-        return text
-    template = PROBLEM_SENTENCES.get(kind)
-    if template is None:
-        return f"{kind}: {facts}" if facts else kind
-    if callable(template):
-        return template(facts)
-    return template.format(**facts)
+class UnknownProblem(LookupError):
+    """A problem kind without a sentence, or facts its sentence lacks: a bug in a spec."""
+
+
+def problem_template(kind: str):
+    """The template (or function) wording `kind`, from its own entry or its family's.
+
+    Raises:
+        UnknownProblem: If neither `kind` nor any family of it has a sentence.
+    """
+    family = kind
+    while family not in PROBLEM_SENTENCES:
+        if "." not in family:
+            raise UnknownProblem(
+                f"the problem kind {kind!r} has no sentence: add one to PROBLEM_SENTENCES in "
+                "autograder/feedback.py")
+        family = family.rsplit(".", 1)[0]
+    return PROBLEM_SENTENCES[family]
+
+
+def problem_sentence(kind: str, facts: dict) -> str:
+    """The sentence for a problem of `kind`, filled from its `facts`.
+
+    Raises:
+        UnknownProblem: If `kind` has no sentence, or the sentence needs a fact
+            that `facts` lacks.
+    """
+    template = problem_template(kind)
+    try:
+        return template(facts) if callable(template) else template.format(**facts)
+    except (KeyError, IndexError) as error:
+        raise UnknownProblem(
+            f"the sentence of problem kind {kind!r} needs the fact {error}; got facts "
+            f"{sorted(facts)}") from error
 
 
 def type_phrase(type_name: str) -> str:

@@ -63,7 +63,8 @@ class CaseOutcome:
         error_type: The exception's type name, when the call raised.
         returned_type: The type name of what the call returned ("float",
             "EagerTensor"), when it returned.
-        grader_error: A bug of the spec met on this case (a hint that raised).
+        grader_error: A bug of the spec met on this case (a hint that raised, a
+            problem without a sentence).
         caused_by: Another graded function of the student's that this failure
             comes from (it raised inside it, or it fails its own checks).
     """
@@ -223,7 +224,8 @@ def judge(check: FunctionCheck, case: Case, expected: Any, result: CallResult, *
         elif result.status == "error":
             kind = f"raised.{result.error_type}"
             outcome.problem_kind = kind
-            _add_hint(outcome, check, case, None, expected, problem(kind), result.error_type)
+            # Made for hints (when="raised.X") only: the student reads call_failure's sentence.
+            _add_hint(outcome, check, case, None, expected, Problem(kind), result.error_type)
         return outcome
     got = check.view(result.value) if check.view else result.value
     outcome.got = describe(got)
@@ -240,6 +242,9 @@ def judge(check: FunctionCheck, case: Case, expected: Any, result: CallResult, *
         except Exception as error:  # noqa: BLE001 - odd student output must not crash grading
             found = problem("unchecked", error=f"{type(error).__name__}: {error}",
                             got=outcome.got)
+            if isinstance(error, feedback.UnknownProblem):  # the spec's bug: reported, not silent
+                outcome.grader_error = str(error)
+                print(f"autograder: spec error: {error}", file=sys.stderr)
     if found is None:
         outcome.status = "passed"
         return outcome

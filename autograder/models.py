@@ -132,10 +132,10 @@ class Recipe:
             "epochs": self.epochs, "batch_size": self.batch_size, "seed": self.seed,
         }
 
-    def describe(self) -> str:
-        """The recipe in words, for messages."""
-        epochs = f"{self.epochs} epoch" + ("" if self.epochs == 1 else "s")
-        return f"{epochs} of {self.optimizer} on {self.loss}, batches of {self.batch_size}"
+    def facts(self) -> dict:
+        """What a problem's sentence says of the recipe (`autograder.feedback.recipe_phrase`)."""
+        return {"epochs": self.epochs, "optimizer": self.optimizer, "loss": self.loss,
+                "batch_size": self.batch_size}
 
 
 FLATTEN_HINT = Hint(
@@ -215,19 +215,16 @@ def significant_layers(summary: dict) -> list[dict]:
     return layers
 
 
-def _listing(layers: list[dict]) -> str:
-    parts = []
+def _listing(layers: list[dict]) -> list[tuple[str, list]]:
+    """The layers as (kind, settings) pairs: units, filters, rate, and a non-linear activation."""
+    listing = []
     for layer in layers:
-        settings = [str(layer["config"][key]) for key in ("units", "filters", "rate")
+        settings = [layer["config"][key] for key in ("units", "filters", "rate")
                     if key in layer["config"]]
         if layer["activation"] != "linear":
             settings.append(layer["activation"])
-        parts.append(f"{layer['kind']}({', '.join(settings)})" if settings else layer["kind"])
-    return ", ".join(parts) or "none"
-
-
-def _count(kind: str, number: int) -> str:
-    return f"{number} {kind} layer" + ("" if number == 1 else "s")
+        listing.append((layer["kind"], settings))
+    return listing
 
 
 def _layers_problem(layers: list[dict], expected: Sequence[Layer]) -> Mismatch:
@@ -238,17 +235,13 @@ def _layers_problem(layers: list[dict], expected: Sequence[Layer]) -> Mismatch:
     have, need = Counter(kinds), Counter(wanted)
     for kind in dict.fromkeys(wanted):
         if have[kind] < need[kind]:
-            return problem(f"layers.missing.{kind}", text=(
-                f"the model has {_count(kind, have[kind])}, expected {need[kind]} "
-                f"(its layers: {listing})"))
+            return problem(f"layers.missing.{kind}", layer=kind, count=have[kind],
+                           expected=need[kind], layers=listing)
     for kind in dict.fromkeys(kinds):
         if have[kind] > need[kind]:
-            return problem(f"layers.extra.{kind}", text=(
-                f"the model has {_count(kind, have[kind])}, expected {need[kind]} "
-                f"(its layers: {listing})"))
-    return problem("layers.order", text=(
-        f"the model's layers come in the order {listing}; expected "
-        f"{', '.join(wanted)}"))
+            return problem(f"layers.extra.{kind}", layer=kind, count=have[kind],
+                           expected=need[kind], layers=listing)
+    return problem("layers.order", layers=listing, expected=wanted)
 
 
 def _settings_problem(layers: list[dict], expected: Sequence[Layer]) -> Mismatch:
@@ -264,9 +257,8 @@ def _settings_problem(layers: list[dict], expected: Sequence[Layer]) -> Mismatch
                 continue
             if len(found) == 1:
                 found, wanted = found[0], wanted[0]
-            return problem(f"layers.config.{key}", text=(
-                f"the {kind} layer{'s have' if isinstance(wanted, list) else ' has'} "
-                f"{key} {found!r}, expected {wanted!r}"))
+            return problem(f"layers.config.{key}", layer=kind, setting=key, got=found,
+                           expected=wanted, several=isinstance(wanted, list))
     return None
 
 
@@ -281,11 +273,9 @@ def _same(got: Any, wanted: Any) -> bool:
 def summary_problem(got: Any) -> Mismatch:
     """Whether a "keras_model" output is a summary of an uncompiled model."""
     if is_unsupported(got) or not isinstance(got, dict) or "layers" not in got:
-        return problem("model.not_a_model", text=f"expected a keras.Model, got {describe(got)}")
+        return problem("model.not_a_model", got=describe(got))
     if got.get("compiled"):
-        return problem("model.compiled", text=(
-            "the model is already compiled; return it uncompiled, the training code chooses "
-            "the optimizer and loss"))
+        return problem("model.compiled")
     return None
 
 
@@ -293,33 +283,26 @@ def metric_problem(got: dict, recipe: Recipe, output_shape: Sequence[int] | None
     """Judges the predictions after the brief training, with the held-out labels."""
     error = got.get("training_error")
     if error:
-        return problem("model.training", text=(
-            f"training the model ({recipe.describe()}) raised {error.get('type')}: "
-            f"{meaningful_line(str(error.get('message')))[:300]}"))
+        return problem("model.training", recipe=recipe.facts(), error_type=error.get("type"),
+                       error=meaningful_line(str(error.get("message")))[:300])
     data = recipe.data()
     predictions = array_or_none(got.get("predictions"))
     wanted = (len(data["y_eval"]), *(output_shape or ()))
     if predictions is None or (output_shape is not None and predictions.shape != wanted):
-        return problem("model.training", text=(
-            f"after training, the predictions have shape {np.shape(predictions)}, "
-            f"expected {wanted}"))
+        return problem("model.training", got=np.shape(predictions), expected=wanted)
     if not np.all(np.isfinite(predictions)):
-        return problem("model.training", text="after training, the model's outputs contain "
-                                              "inf or nan")
+        return problem("model.training")
     labels = np.asarray(data["y_eval"])
     if recipe.metric == "accuracy":
         value = float(np.mean(predictions.argmax(axis=-1) == labels))
         if value < recipe.target:
-            return problem("model.metric", text=(
-                f"after a brief training ({recipe.describe()}) on an easy data set the model "
-                f"reaches an accuracy of {value:.2f} on held-out inputs; a correct model "
-                f"reaches at least {recipe.target:g}"))
+            return problem("model.metric", metric="accuracy", recipe=recipe.facts(),
+                           value=value, target=recipe.target)
         return None
     value = float(np.mean((predictions.reshape(labels.shape) - labels) ** 2))
     if value > recipe.target:
-        return problem("model.metric", text=(
-            f"after a brief training ({recipe.describe()}) the model's mean squared error on "
-            f"held-out inputs is {value:.3g}; a correct model reaches at most {recipe.target:g}"))
+        return problem("model.metric", metric="mse", recipe=recipe.facts(), value=value,
+                       target=recipe.target)
     return None
 
 
@@ -334,22 +317,18 @@ def model_problem(got: Any, expectation: ModelExpectation, recipe: Recipe | None
     if found:
         return found
     if expectation.logits and layers and layers[-1]["activation"] != "linear":
-        return problem("model.logits", text=(
-            f"the last layer has activation {layers[-1]['activation']!r}; the model must "
-            "output logits (no activation)"))
+        return problem("model.logits", activation=layers[-1]["activation"])
     found = _settings_problem(layers, expectation.layers)
     if found:
         return found
     if expectation.output_shape is not None:
         wanted = [2, *expectation.output_shape]
         if got.get("output_shape") != wanted:
-            return problem("model.output_shape", text=(
-                f"on a batch of 2 inputs of shape {tuple(input_shape)} the model outputs shape "
-                f"{got.get('output_shape')}, expected {wanted}"))
+            return problem("model.output_shape", batch=2, input_shape=tuple(input_shape),
+                           got=got.get("output_shape"), expected=wanted)
     if expectation.param_count is not None and got.get("param_count") != expectation.param_count:
-        return problem("model.params", text=(
-            f"the model has {got.get('param_count'):,} parameters, expected "
-            f"{expectation.param_count:,}"))
+        return problem("model.params", got=got.get("param_count"),
+                       expected=expectation.param_count)
     if recipe is not None:
         return metric_problem(got, recipe, expectation.output_shape)
     return None

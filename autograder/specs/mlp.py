@@ -119,29 +119,23 @@ def _dropout_problem(out, X: np.ndarray, rate: float):
         return problem("shape", path="the result", got=np.shape(out), expected=X.shape)
     if rate in (0.0, 1.0):
         right = np.allclose(out, X, rtol=1e-6, atol=0.0) if rate == 0 else not np.any(out != 0)
-        return None if right else problem(f"dropout.rate_{rate:g}", (
-            "with rate 0 the result must equal X" if rate == 0 else
-            "with rate 1 every element must be zeroed"))
+        return None if right else problem("dropout.rate_0" if rate == 0 else "dropout.rate_1")
     if not np.all(np.isfinite(out)):
         return problem("not_finite", path="the result", got=describe(out))
     kept = out != 0
     if np.any(kept) and not np.allclose(out[kept], X[kept] / (1 - rate), rtol=1e-5, atol=0):
-        for factor, kind, text in ((1.0, "not_rescaled", "equal X (not rescaled)"),
-                                   (1 - rate, "multiplied", "are X * (1 - rate)")):
+        for factor, kind in ((1.0, "dropout.not_rescaled"), (1 - rate, "dropout.multiplied")):
             if np.allclose(out[kept], X[kept] * factor, rtol=1e-5, atol=0):
-                return problem(f"dropout.{kind}", f"the kept elements {text}; they should "
-                                                  "be X / (1 - rate)")
-        return problem("dropout.values", "the kept (non-zero) elements should equal X / (1 - rate)")
+                return problem(kind)
+        return problem("dropout.values")
     for axis, size in enumerate(X.shape):
         if size >= 8 and np.array_equal((~kept).all(axis=axis), (~kept).any(axis=axis)):
-            return problem("dropout.shared_mask", f"the same elements are zeroed all along "
-                           f"axis {axis}: draw the mask for every element, in the shape of X")
+            return problem("dropout.shared_mask", axis=axis)
     fraction, tolerance = float(np.mean(~kept)), zeroed_tolerance(rate, X.size)
     if abs(fraction - rate) > tolerance:
         swapped = abs(fraction - (1.0 - rate)) <= tolerance
-        return problem("dropout.swapped" if swapped else "dropout.fraction", (
-            f"{fraction:.3f} of the elements were zeroed with rate {rate:g}; expected {rate:g} ± "
-            f"{tolerance:.3f}" + (" (you keep with probability rate)" if swapped else "")))
+        return problem("dropout.swapped" if swapped else "dropout.fraction", fraction=fraction,
+                       rate=rate, tolerance=tolerance)
     return None
 
 

@@ -173,8 +173,8 @@ def fold_cases() -> list[Case]:
 
 def compare_fold(got, expected, case: Case) -> Mismatch:
     if not isinstance(got, tuple | list) or len(got) != 4:
-        wanted = "(X_train, y_train, X_valid, y_valid)"
-        return problem("type", f"k_fold_split should return {wanted}, got {describe(got)}")
+        return problem("type", function="k_fold_split",
+                       wanted="(X_train, y_train, X_valid, y_valid)", got=describe(got))
     names = ("X_train", "y_train", "X_valid", "y_valid")
     for name, got_part, expected_part in zip(names, got, expected, strict=True):
         found = compare_values(got_part, np.asarray(expected_part), rtol=0, atol=0,
@@ -329,12 +329,11 @@ def cross_validate_cases() -> list[Case]:
 
 def compare_cross_validate(got, expected, case: Case) -> Mismatch:
     if not isinstance(got, tuple | list) or len(got) != 2:
-        return problem("type", "cross_validate should return (train_loss, valid_loss), "
-                       f"got {describe(got)}")
+        return problem("type", function="cross_validate", wanted="(train_loss, valid_loss)",
+                       got=describe(got))
     for name, value in zip(("train_loss", "valid_loss"), got, strict=True):
         if type(value) is not float:
-            return problem("cross_validate.not_float",
-                           f"{name} should be a Python float, got {describe(value)}")
+            return problem("cross_validate.not_float", path=name, got=describe(value))
     return compare_values(tuple(got), tuple(float(v) for v in expected), rtol=1e-3, atol=1e-6,
                           path="(train_loss, valid_loss)")
 
@@ -397,27 +396,25 @@ def _trained(got):
 def compare_training(got, expected, case: Case) -> Mismatch:
     w, b = _trained(got)
     if w is None or b is None:
-        return problem("type", f"train_weight_decay should return (w, b), got {describe(got)}")
-    if w.shape != (200, 1) or b.size != 1:
-        return problem("shape", f"w should have shape (200, 1) and b one value, got {w.shape} "
-                       f"and {b.shape}")
+        return problem("type", function="train_weight_decay", wanted="(w, b)", got=describe(got))
+    if w.shape != (200, 1):
+        return problem("shape", path="w", got=w.shape, expected=(200, 1))
+    if b.size != 1:
+        return problem("shape", path="b", got=b.shape, expected="one value")
     if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))) or np.abs(w).max() > 1e4:
-        return problem("training.diverged", "training diverged: w reached "
-                       f"{describe(float(np.abs(w).max()))} in magnitude")
+        return problem("training.diverged", magnitude=float(np.abs(w).max()))
     lambd = float(case.args[2])
     _, (X_test, y_test) = lecture_data()
     norm = float(np.linalg.norm(w))
     test_loss = float(np.mean((X_test @ w + float(b.ravel()[0]) - y_test) ** 2 / 2))
-    for name, value, bounds in (("the L2 norm of w", norm, NORM_BOUNDS),
-                                ("the test loss", test_loss, TEST_LOSS_BOUNDS)):
+    for measure, value, bounds in (("norm", norm, NORM_BOUNDS),
+                                   ("test_loss", test_loss, TEST_LOSS_BOUNDS)):
         low, high = bounds[lambd]
         if not low <= value <= high:
-            wanted = f"above {low:g}" if high == np.inf else f"below {high:g}"
             kind = "training.not_decayed" if value > high else "training.small_start"
-            if name == "the test loss":
+            if measure == "test_loss":
                 kind = "training.test_loss"
-            return problem(kind, f"with lambd = {lambd:g} {name} is {value:.3g}; "
-                                 f"expected it {wanted}")
+            return problem(kind, measure=measure, lambd=lambd, value=value, low=low, high=high)
     return None
 
 
