@@ -11,6 +11,9 @@ function. The spec API, in short (docs/authoring.md has the walk-through):
 * `FunctionCheck`: points, cases, the comparison (`close_to`, or any
   ``compare(got, expected, case) -> Problem | None``), hints, and the call's
   time limit in seconds (`timeout`).
+* `problem(kind, **facts)`: what a comparison returns for a wrong output, as
+  data; the sentence a student reads is the kind's entry in
+  `autograder.feedback.PROBLEM_SENTENCES` (a spec's new kind adds its own there).
 * `Hint`: advice for a known mistake. ``Hint(message, like=wrong_function)``:
   the grader runs `wrong_function` (the mistake, written as a student would)
   on the case's inputs and shows the hint when the student's output matches

@@ -162,10 +162,8 @@ def _metric_sentence(facts: dict) -> str:
             f"inputs is {value:.3g}; a correct model reaches at most {target:g}")
 
 
-def _zeroed_sentence(facts: dict) -> str:
-    rate = facts["rate"]
-    return (f"{facts['fraction']:.3f} of the elements were zeroed with rate {rate:g}; expected "
-            f"{rate:g} ± {facts['tolerance']:.3f}")
+_ZEROED = ("{fraction:.3f} of the elements were zeroed with rate {rate:g}; expected {rate:g} ± "
+           "{tolerance:.3f}")
 
 
 TRAINING_MEASURES = {"norm": "the L2 norm of w", "test_loss": "the test loss"}
@@ -245,8 +243,8 @@ PROBLEM_SENTENCES = {
     "dropout.values": "the kept (non-zero) elements should equal X / (1 - rate)",
     "dropout.shared_mask": "the same elements are zeroed all along axis {axis}: draw the mask for "
                            "every element, in the shape of X",
-    "dropout.fraction": _zeroed_sentence,
-    "dropout.swapped": lambda facts: _zeroed_sentence(facts) + " (you keep with probability rate)",
+    "dropout.fraction": _ZEROED,
+    "dropout.swapped": _ZEROED + " (you keep with probability rate)",
     "clipping.mutated": "the list of gradients passed in was changed; return a new list and leave "
                         "the input as it was",
     "cross_validate.not_float": "{path} should be a Python float, got {got}",
