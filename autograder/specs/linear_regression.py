@@ -40,7 +40,8 @@ LINREG = FunctionCheck(
     hints=(
         Hint("The result must keep the shape (n, 1): use tf.matmul(X, w) and add b, without "
              "flattening or reducing.", like=lambda X, w, b: tf.reshape(X @ w + b, [-1])),
-        Hint("The bias b is missing: return tf.matmul(X, w) + b.", like=lambda X, w, b: X @ w),
+        Hint("The bias b is missing: the model is X w + b, so add b after the product.",
+             like=lambda X, w, b: X @ w),
     ),
 )
 
@@ -181,8 +182,8 @@ TRAIN = FunctionCheck(
     hints=(
         Hint("Training diverged. Sum the minibatch loss and let sgd divide by the batch size, "
              "with the learning rate given.", when="train.diverged"),
-        Hint("The parameters barely moved from their start: update both w and b every step "
-             "(sgd([w, b], tape.gradient(loss, [w, b]), lr, batch_size)).",
+        Hint("The parameters barely moved from their start: every step, take the gradients of "
+             "the minibatch loss with respect to both w and b, and pass both to sgd.",
              when="train.not_moving"),
     ),
 )
