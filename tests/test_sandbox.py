@@ -207,6 +207,24 @@ def test_children_start_clean_not_with_the_graders_tensorflow_state(sandbox):
     assert sandbox.server_info["leaked"] == []
 
 
+def test_unseeded_student_code_draws_the_same_numbers_on_every_grading(sandbox):
+    """Each child starts from `reset_random_state`'s state, not the fork server's."""
+    import random
+
+    import tensorflow as tf
+
+    from autograder.sandbox.harness import reset_random_state
+
+    source = ("import random\nimport numpy as np\nimport tensorflow as tf\n"
+              "AT_LOAD = [random.random(), float(np.random.rand()), float(tf.random.uniform(()))]\n"
+              "def draws():\n    return AT_LOAD\n")
+    reset_random_state()
+    expected = [random.random(), float(np.random.rand()), float(tf.random.uniform(()))]
+    for _ in range(2):
+        run = sandbox.run([Chunk("draws.py", source)], [Call("draws")])
+        assert run.calls[0].value == expected
+
+
 def test_malformed_requests_are_the_graders_errors(sandbox):
     with pytest.raises(ValueError, match="unique"):
         sandbox.run([Chunk("a", ""), Chunk("a", "")], [])

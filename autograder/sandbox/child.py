@@ -35,7 +35,13 @@ import types
 from typing import NoReturn
 
 from autograder.sandbox import isolation, transport
-from autograder.sandbox.harness import AdapterError, Call, run_call_typed, type_name
+from autograder.sandbox.harness import (
+    AdapterError,
+    Call,
+    reset_random_state,
+    run_call_typed,
+    type_name,
+)
 from autograder.sandbox.output import CappedOutput, OutputBudget
 from autograder.sandbox.source import (
     StatementCompiler,
@@ -292,6 +298,10 @@ def _run(spec: dict, job: dict, progress: Progress) -> int:
     workdir = spec["workdir"]
     _clean_environment(workdir)
     _redirect_output(spec, progress)
+    # Unseeded student code draws the same numbers on every grading, so it
+    # gets the same scores every time (the fork server's own state was drawn
+    # from the operating system's entropy when it started).
+    reset_random_state()
     sys.argv = [MODULE_NAME]
     module = types.ModuleType(MODULE_NAME)
     module.__dict__["__builtins__"] = builtins
