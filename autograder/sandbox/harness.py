@@ -508,9 +508,10 @@ def reset_random_state() -> None:
     seed gives the same values each time, as it would in a new program, while
     a function that ignores its seed gives the same values for every seed.
     """
+    if "keras" in sys.modules:  # seeds Python's, NumPy's and TensorFlow's too
+        sys.modules["keras"].utils.set_random_seed(FRESH_SEED)
+        return
     random.seed(FRESH_SEED)
     np.random.seed(FRESH_SEED)
-    if "keras" in sys.modules:
-        sys.modules["keras"].utils.set_random_seed(FRESH_SEED)
-    elif "tensorflow" in sys.modules:
+    if "tensorflow" in sys.modules:
         sys.modules["tensorflow"].random.set_seed(FRESH_SEED)

@@ -188,7 +188,6 @@ def read_file(folder: Path | int, filename: str, max_bytes: int) -> bytes:
         os.close(descriptor)
 
 
-
 def _npy_header(record: bytes) -> tuple[tuple, bool, np.dtype, int, int]:
     """Parses the ``.npy`` header at the start of `record` without unpickling anything.
 
@@ -213,6 +212,7 @@ def _npy_header(record: bytes) -> tuple[tuple, bool, np.dtype, int, int]:
     except Exception as error:
         raise TransportError(f"malformed .npy header: {str(error)[:200]}") from None
     return shape, fortran, dtype, _check_header(shape, dtype), stream.tell()
+
 
 def parse_npy(record: memoryview) -> np.ndarray:
     """Builds an array from one ``.npy`` record, checking it first.
