@@ -28,7 +28,8 @@ function. The spec API, in short (docs/authoring.md has the walk-through):
 * Comparisons several specs share: `pair_w_b` (a result ``(w, b)``),
   `parameters_recovered` (training that must find the true parameters),
   `shuffled_batches` (one pass of a minibatch iterator) and `seeded` (seeds
-  reproduce on cases with variants); their sentences are in
+  reproduce on cases with variants; `seeded_training` for a learned ``(w, b)``);
+  their sentences are in
   `autograder.feedback`.
 
 Everything here works on *plain data*: numpy arrays, Python numbers, strings,
@@ -55,7 +56,8 @@ __all__ = [
     "NO_EXPECTED", "AssignmentSpec", "Case", "Comparison", "FunctionCheck", "Hint", "HintError",
     "Mismatch", "Problem", "argument_array", "array_or_none", "as_array", "close_to",
     "compare_values", "describe", "describe_argument", "describe_inputs", "is_unsupported",
-    "batch_order", "pair_w_b", "parameters_recovered", "problem", "seeded", "shuffled_batches",
+    "batch_order", "pair_w_b", "parameters_recovered", "problem", "seeded", "seeded_training",
+    "shuffled_batches",
 ]
 
 NO_EXPECTED = object()
@@ -665,6 +667,12 @@ def seeded(compare: Comparison, key: Callable[[Any], Any], what: str) -> Compari
         return problem("seed.fixed", what=what) if _same(keys[0], keys[-1]) else None
 
     return compare_all
+
+
+def seeded_training(compare: Comparison) -> Comparison:
+    """`seeded` for a training function returning ``(w, b)``: `compare` on each output,
+    and the seed decides the start and the order, so the learned w to the last bit."""
+    return seeded(compare, lambda out: np.asarray(out[0]), "learned w")
 
 
 def _same(first: Any, second: Any) -> bool:

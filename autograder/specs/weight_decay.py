@@ -25,7 +25,7 @@ from autograder.checks import (
     compare_values,
     pair_w_b,
     problem,
-    seeded,
+    seeded_training,
 )
 from autograder.feedback import describe
 from autograder.sandbox import Tensor, Variable
@@ -422,7 +422,7 @@ TRAIN_WEIGHT_DECAY = FunctionCheck(
     function="train_weight_decay",
     points=2,
     cases=train_cases,
-    compare=seeded(compare_training, lambda out: np.asarray(out[0]), "learned w"),
+    compare=seeded_training(compare_training),
     needs_reference=False,
     timeout=120,
     description="minibatch SGD on the squared loss + lambd * l2_penalty(w), from w ~ N(1, 1)",
